@@ -1,0 +1,1 @@
+"""The CRM core: data model, sessions, lookup, import and audit."""

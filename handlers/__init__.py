@@ -1,0 +1,1 @@
+"""What the bot can do, independent of the channel it is asked through."""

@@ -1,0 +1,24 @@
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from crm import migrate
+from crm.models import Base, SchemaTable
+
+
+def test_migrated_schema_equals_the_models(engine):
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+
+
+def test_migrations_reach_head(engine):
+    assert migrate.current(engine) == "0002"
+
+
+def test_schema_registry_describes_the_main_tables(session):
+    names = set(session.scalars(select(SchemaTable.name)))
+    assert {"leads", "agents", "interactions", "follow_ups"} <= names
+    leads = session.get(SchemaTable, "leads")
+    assert "status" in leads.key_fields and "negotiating" in leads.key_fields["status"]
