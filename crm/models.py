@@ -324,6 +324,32 @@ class ProcessedEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Notification(Base):
+    """Something the bot must tell an agent (a reminder, a lead's reply, a proposal).
+
+    Written by any process; delivered by the agent's channel (Slack DM, or the console at the
+    next prompt), which sets delivered_at. Delivery is at least once; payloads are idempotent.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_pending", "agent_id", "delivered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | lead_reply | proposal | info
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised Reply
+    plan_id: Mapped[Optional[str]] = mapped_column(String(36))
+    follow_up_id: Mapped[Optional[int]] = mapped_column(ForeignKey("follow_ups.id", ondelete="CASCADE"))
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[Optional[datetime]]
+    delivered_via: Mapped[Optional[str]] = mapped_column(String(20))
+    # Where it was shown (e.g. Slack channel + ts) so a button press can update it in place.
+    message_ref: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
 class Setting(Base):
     """Small key/value facts the bot keeps (e.g. a link between a Slack user and an agent)."""
 
@@ -349,6 +375,7 @@ __all__ = [
     "ImapState",
     "ProcessedEvent",
     "Setting",
+    "Notification",
     "LEAD_STATUSES",
     "INTERACTION_KINDS",
     "ROLES",
