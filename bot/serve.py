@@ -1,6 +1,6 @@
 """The web process: the HTTP app (Slack, unsubscribe, health) and the inbound SMTP server.
 
-Parts register themselves in WEB_ROUTES (HTTP routes) and WEB_COMPONENTS (things with
+The parts come from bot/wiring.py: WEB_ROUTES (HTTP routes) and WEB_COMPONENTS (things with
 start()/stop(), such as the SMTP server). uvicorn handles SIGTERM and SIGINT: it stops taking
 requests, finishes those in flight, and then the components are stopped in reverse order.
 """
@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Protocol
 
 import uvicorn
 
+from bot import wiring
 from bot.context import AppContext
 from bot.web import RouteProvider, build_app
 
@@ -28,17 +29,15 @@ class Component(Protocol):
 
 ComponentFactory = Callable[[AppContext], "Component | None"]
 
-WEB_ROUTES: list[RouteProvider] = []
-WEB_COMPONENTS: list[ComponentFactory] = []
 
 
 def run(ctx: AppContext, *, routes: Iterable[RouteProvider] | None = None,
         components: Iterable[ComponentFactory] | None = None) -> None:
     s = ctx.settings
-    app = build_app(ctx, WEB_ROUTES if routes is None else routes)
+    app = build_app(ctx, wiring.load(wiring.WEB_ROUTES) if routes is None else routes)
     started: list[Component] = []
     try:
-        for factory in WEB_COMPONENTS if components is None else components:
+        for factory in wiring.load(wiring.WEB_COMPONENTS) if components is None else components:
             comp = factory(ctx)
             if comp is not None:
                 comp.start()

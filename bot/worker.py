@@ -13,6 +13,7 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import wiring
 from bot.context import AppContext
 from bot.serve import ComponentFactory
 
@@ -20,8 +21,6 @@ log = logging.getLogger("crmbot.worker")
 
 JobRegistrar = Callable[[BackgroundScheduler, AppContext], None]
 
-WORKER_JOBS: list[JobRegistrar] = []
-WORKER_COMPONENTS: list[ComponentFactory] = []
 
 
 def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
@@ -37,13 +36,13 @@ def run(ctx: AppContext, *, stop_event: threading.Event | None = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     scheduler = build_scheduler(ctx)
-    for register in WORKER_JOBS:
+    for register in wiring.load(wiring.WORKER_JOBS):
         register(scheduler, ctx)
     started = []
     try:
         scheduler.start()
         log.info("scheduler started", extra={"jobs": len(scheduler.get_jobs())})
-        for factory in WORKER_COMPONENTS:
+        for factory in wiring.load(wiring.WORKER_COMPONENTS):
             comp = factory(ctx)
             if comp is not None:
                 comp.start()
