@@ -20,8 +20,15 @@ COMMANDS = [
     "bot.commands.leads",
     "bot.commands.agents",
     "bot.commands.demo",
+    "bot.commands.chat",
+    "bot.commands.docs",
     "bot.commands.serve",
     "bot.commands.worker",
+    "bot.commands.inbox",
+    "bot.commands.campaign",
+    "bot.commands.eval_replies",
+    "bot.commands.eval_answers",
+    "bot.commands.nlu",
 ]
 
 log = logging.getLogger("crmbot")

@@ -10,12 +10,22 @@ import importlib
 from typing import Any
 
 WEB_ROUTES: list[str] = [
+    "bot.channels.slack.http:routes",
 ]
 WEB_COMPONENTS: list[str] = [
+    "bot.channels.slack.http:socket_component",
+    "bot.channels.smtp_in:component",
 ]
 WORKER_JOBS: list[str] = [
+    "bot.channels.slack.dedupe:register",
+    "bot.channels.smtp_in:register_jobs",
+    "handlers.reminders:register_jobs",
+    "handlers.campaigns.scheduling:register_jobs",
 ]
 WORKER_COMPONENTS: list[str] = [
+    "bot.channels.slack.deliver:component",
+    "bot.channels.imap_in:component",
+    "handlers.campaigns.scheduling:component",
 ]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,7 @@ PLAN_STATUSES = ("pending", "executed", "cancelled", "expired", "failed", "undon
 CAMPAIGN_STATES = ("draft", "scheduled", "running", "paused", "cancelled", "finished")
 OUTBOX_STATES = ("pending", "sending", "sent", "retry", "failed", "skipped")
 INBOUND_STATES = ("received", "processed", "failed", "unmatched", "ignored", "duplicate")
+DRAFT_STATUSES = ("pending", "sent", "discarded", "failed")
 
 # Stable constraint names, so migrations can name what they change on every database.
 NAMING = {
@@ -245,6 +247,22 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
+    # The template text itself when it came from a file, so any worker can render it later.
+    template_source: Mapped[Optional[str]] = mapped_column(Text)
+    # Rendering options: {"personal_paragraph": bool, "passages": int, "passage_query": str}.
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Why the campaign is paused: "agent", "failures", "template" or "misfire".
+    pause_reason: Mapped[Optional[str]] = mapped_column(String(20))
+
+
+class CampaignJob(Base):
+    """APScheduler 3.x job store for campaign schedules, in the layout SQLAlchemyJobStore expects."""
+
+    __tablename__ = "campaign_jobs"
+
+    id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    next_run_time: Mapped[Optional[float]] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OutboxMessage(Base):
@@ -287,6 +305,9 @@ class InboundMessage(Base):
     source: Mapped[str] = mapped_column(String(20))  # smtp | imap | cli
     mail_from: Mapped[Optional[str]] = mapped_column(String(320))
     rcpt_to: Mapped[Optional[str]] = mapped_column(Text)
+    # The header From address and Subject, set once parsed: loop protection counts by sender.
+    from_address: Mapped[Optional[str]] = mapped_column(String(320), index=True)
+    subject: Mapped[Optional[str]] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(12), default="received")
@@ -298,6 +319,30 @@ class InboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[Optional[datetime]]
+
+
+class EmailDraft(Base):
+    """An answer to a lead's email, drafted from the documents, until the agent sends or discards it."""
+
+    __tablename__ = "email_drafts"
+    __table_args__ = (CheckConstraint(_in("status", DRAFT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    found: Mapped[bool] = mapped_column(Boolean, default=False)  # did the documents hold an answer
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    in_reply_to: Mapped[Optional[str]] = mapped_column(String(998))
+    references: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    message_id: Mapped[Optional[str]] = mapped_column(String(300))  # of the email sent
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[Optional[datetime]]
 
 
 class ImapState(Base):
@@ -370,9 +415,11 @@ __all__ = [
     "Document",
     "Plan",
     "Campaign",
+    "CampaignJob",
     "OutboxMessage",
     "InboundMessage",
     "ImapState",
+    "EmailDraft",
     "ProcessedEvent",
     "Setting",
     "Notification",

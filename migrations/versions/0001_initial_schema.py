@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:46:40.872632
+Create Date: 2026-11-21 19:59:48.416789
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,6 +31,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_agents_email')),
     sa.UniqueConstraint('slack_user_id', name=op.f('uq_agents_slack_user_id'))
     )
+    op.create_table('campaign_jobs',
+    sa.Column('id', sa.String(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_jobs'))
+    )
+    with op.batch_alter_table('campaign_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_jobs_next_run_time'), ['next_run_time'], unique=False)
+
     op.create_table('documents',
     sa.Column('id', sa.String(length=200), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -104,6 +113,9 @@ def upgrade() -> None:
     sa.Column('created_at', crm.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', crm.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', crm.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('template_source', sa.Text(), nullable=True),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('pause_reason', sa.String(length=20), nullable=True),
     sa.CheckConstraint("state IN ('draft', 'scheduled', 'running', 'paused', 'cancelled', 'finished')", name=op.f('ck_campaigns_state')),
     sa.ForeignKeyConstraint(['created_by_id'], ['agents.id'], name=op.f('fk_campaigns_created_by_id_agents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
@@ -213,6 +225,8 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('mail_from', sa.String(length=320), nullable=True),
     sa.Column('rcpt_to', sa.Text(), nullable=True),
+    sa.Column('from_address', sa.String(length=320), nullable=True),
+    sa.Column('subject', sa.Text(), nullable=True),
     sa.Column('raw', sa.LargeBinary(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
@@ -231,7 +245,34 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id', name=op.f('uq_inbound_messages_message_id'))
     )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_messages_from_address'), ['from_address'], unique=False)
         batch_op.create_index('ix_inbound_state', ['state'], unique=False)
+
+    op.create_table('email_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('inbound_id', sa.Integer(), nullable=True),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('found', sa.Boolean(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('in_reply_to', sa.String(length=998), nullable=True),
+    sa.Column('references', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('message_id', sa.String(length=300), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', crm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', crm.types.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'discarded', 'failed')", name=op.f('ck_email_drafts_status')),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_email_drafts_agent_id_agents')),
+    sa.ForeignKeyConstraint(['inbound_id'], ['inbound_messages.id'], name=op.f('fk_email_drafts_inbound_id_inbound_messages'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_email_drafts_lead_id_leads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_drafts'))
+    )
+    with op.batch_alter_table('email_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_drafts_lead_id'), ['lead_id'], unique=False)
 
     op.create_table('interactions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,8 +329,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_interactions_lead_id'))
 
     op.drop_table('interactions')
+    with op.batch_alter_table('email_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_drafts_lead_id'))
+
+    op.drop_table('email_drafts')
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_state')
+        batch_op.drop_index(batch_op.f('ix_inbound_messages_from_address'))
 
     op.drop_table('inbound_messages')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -321,5 +367,9 @@ def downgrade() -> None:
     op.drop_table('kv_settings')
     op.drop_table('imap_state')
     op.drop_table('documents')
+    with op.batch_alter_table('campaign_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_jobs_next_run_time'))
+
+    op.drop_table('campaign_jobs')
     op.drop_table('agents')
     # ### end Alembic commands ###

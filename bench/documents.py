@@ -1,0 +1,172 @@
+"""Documents benchmark: ingest throughput, question latency with many passages, hit@4.
+
+    python bench/documents.py                    # 10,000 synthetic passages + the demo documents
+    python bench/documents.py --passages 2000 --json out.json
+
+Steps:
+1. ingest the demo documents (data/demo/documents) into an empty local store and score the
+   questions of bench/documents_questions.json: hit@4 (the expected document is among the top 4
+   passages and one of its cited passages holds every expected word) and MRR;
+2. ingest synthetic brochures (other projects with gyms, pools, prices and payment plans, so
+   they compete with the demo documents) until the store holds --passages passages, timing
+   parse + split + embed + store: passages per second;
+3. with the big store, time retrieval and full extractive answers for every question
+   (p50/p95 over several rounds) and score hit@4 again;
+4. report peak memory (max RSS).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from handlers.documents.answer import answer_from_documents  # noqa: E402
+from handlers.documents.embedding import load_minilm  # noqa: E402
+from handlers.documents.ingest import TextSource, ingest_paths, ingest_texts  # noqa: E402
+from handlers.documents.retrieve import retrieve  # noqa: E402
+from handlers.documents.store import DocumentStore, open_store  # noqa: E402
+
+DEMO = ROOT / "data" / "demo" / "documents"
+QUESTIONS = Path(__file__).with_name("documents_questions.json")
+
+_PLACES = ["Alder", "Birch", "Copper", "Dune", "Elm", "Fern", "Granite", "Heron", "Iris", "Juniper", "Kestrel",
+           "Linden", "Marsh", "Nettle", "Osprey", "Pebble", "Quarry", "Rowan", "Saffron", "Thistle", "Upton",
+           "Vale", "Willow", "Yarrow", "Zephyr"]
+_KINDS = ["Point", "Wharf", "Gardens", "Square", "House", "Reach", "Rise", "Yard", "Quarter", "Court"]
+_AMENITIES = ["a residents' gym", "a 15-metre swimming pool", "a 24-hour concierge", "a rooftop terrace",
+              "a cinema room", "a co-working lounge", "a children's playground", "secure bike storage",
+              "a spa with a sauna", "a games room", "parcel lockers", "a landscaped courtyard"]
+_FILLER = [
+    "The homes are finished with oak floors, stone worktops and integrated appliances.",
+    "Every apartment has a balcony or a terrace, and most have views over the park.",
+    "The building is heated by air-source heat pumps and has an EPC rating of B.",
+    "Residents are a short walk from shops, cafés and the local primary school.",
+    "Fibre broadband is installed in every home with speeds of up to 1 Gbps.",
+    "The development is managed by an on-site team during office hours.",
+    "Buses to the town centre stop outside the main entrance every ten minutes.",
+    "Show homes are open at weekends from 10am to 4pm.",
+    "Each home comes with a 10-year new-home warranty.",
+    "Parking is available in the basement car park, with chargers for electric cars.",
+]
+
+
+def synthetic_sources(n_passages: int, *, seed: int = 7) -> list[TextSource]:
+    """Brochures of made-up projects, five sections each (about one passage per section)."""
+    rng = random.Random(seed)
+    sources = []
+    i = 0
+    while len(sources) * 5 < n_passages:
+        name = f"{rng.choice(_PLACES)} {rng.choice(_KINDS)} {i}"
+        i += 1
+
+        def para(extra: str) -> str:
+            return " ".join([extra] + rng.sample(_FILLER, 6))
+
+        amen = ", ".join(rng.sample(_AMENITIES, 4))
+        price = rng.randrange(250, 1500) * 1000
+        deposit = rng.choice([10, 15, 20])
+        when = f"{rng.choice(['spring', 'summer', 'autumn'])} {rng.choice([2026, 2027, 2028])}"
+        text = (f"# {name} brochure\n\n## Location\n\n{para(f'{name} is in a quiet street close to the station.')}\n\n"
+                f"## Amenities\n\n{para(f'Residents of {name} enjoy {amen}.')}\n\n"
+                f"## Prices\n\n{para(f'Two-bedroom apartments at {name} start at £{price:,}.')}\n\n"
+                f"## Payment plan\n\n{para(f'{name} is sold with a {deposit}% deposit and the rest on completion.')}\n\n"
+                f"## Handover\n\n{para(f'Handover at {name} is planned for {when}.')}\n")
+        sources.append(TextSource(doc_id=f"synthetic-{i:05d}", text=text, title=f"{name} brochure", project=name))
+    return sources
+
+
+def score(store: DocumentStore, questions: list[dict], k: int = 4) -> dict:
+    hits, rr, misses = 0, 0.0, []
+    for q in questions:
+        got = retrieve(q["q"], store=store, k=k)
+        rank = next((i for i, p in enumerate(got, 1) if p.doc_id == q["source"]
+                     and all(w.lower() in p.text.lower() for w in q["contains"])), None)
+        if rank:
+            hits += 1
+            rr += 1 / rank
+        else:
+            misses.append({"id": q["id"], "q": q["q"], "got": [p.doc_id for p in got]})
+    return {"questions": len(questions), "hit_at_4": round(hits / len(questions), 4),
+            "mrr": round(rr / len(questions), 4), "misses": misses}
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50": round(statistics.median(ordered) * 1000, 1),
+            "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1),
+            "n": len(ordered)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passages", type=int, default=10_000, help="passages in the big store (default 10000)")
+    parser.add_argument("--rounds", type=int, default=3, help="timing rounds over the question set")
+    parser.add_argument("--json", type=Path, help="write the full report here")
+    args = parser.parse_args()
+    questions = json.loads(QUESTIONS.read_text())["questions"]
+    report: dict = {}
+
+    t = time.perf_counter()
+    load_minilm()
+    report["model_load_s"] = round(time.perf_counter() - t, 2)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(path=Path(tmp) / "demo")
+        demo = ingest_paths([DEMO], store=store, progress=False)
+        report["demo"] = {"documents": len(demo.documents), "passages": demo.passages,
+                          "ingest_s": round(demo.seconds, 2), **score(store, questions)}
+
+        big = open_store(path=Path(tmp) / "big")
+        sources = synthetic_sources(args.passages - demo.passages)
+        ingested = ingest_texts(sources, store=big, progress=True)
+        ingest_paths([DEMO], store=big, progress=False)
+        report["ingest"] = {"documents": len(ingested.documents), "passages": ingested.passages,
+                            "seconds": round(ingested.seconds, 1),
+                            "passages_per_s": round(ingested.passages_per_second, 1)}
+        report["store_passages"] = big.count()
+
+        retrieve_times, answer_times = [], []
+        for q in questions[:3]:  # warm-up: first query pays for the document list and caches
+            answer_from_documents(q["q"], store=big)
+        for _ in range(args.rounds):
+            for q in questions:
+                t = time.perf_counter()
+                retrieve(q["q"], store=big, k=4)
+                retrieve_times.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                answer_from_documents(q["q"], store=big, k=4)
+                answer_times.append(time.perf_counter() - t)
+        report["latency_ms"] = {"retrieve": percentiles(retrieve_times), "answer": percentiles(answer_times)}
+        report["big"] = score(big, questions)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    print(f"model load: {report['model_load_s']} s")
+    d = report["demo"]
+    print(f"demo documents: {d['documents']} docs, {d['passages']} passages; hit@4 {d['hit_at_4']:.3f}, "
+          f"MRR {d['mrr']:.3f} over {d['questions']} questions")
+    i = report["ingest"]
+    print(f"ingest: {i['passages']} passages in {i['seconds']} s = {i['passages_per_s']} passages/s")
+    r, a = report["latency_ms"]["retrieve"], report["latency_ms"]["answer"]
+    print(f"with {report['store_passages']} passages: retrieve p50 {r['p50']} ms p95 {r['p95']} ms; "
+          f"answer p50 {a['p50']} ms p95 {a['p95']} ms")
+    b = report["big"]
+    print(f"hit@4 with {report['store_passages']} passages: {b['hit_at_4']:.3f}, MRR {b['mrr']:.3f}")
+    for miss in d["misses"] + b["misses"]:
+        print(f"  miss {miss['id']}: {miss['q']} -> {miss['got']}")
+    print(f"peak memory: {report['peak_rss_mb']} MB")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

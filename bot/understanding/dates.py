@@ -1,0 +1,389 @@
+"""Due times from what people type, by the project's conventions (EVAL_FORMATS section 1):
+
+- a day without a time is 10:00; "morning" 09:00, "afternoon" 14:00, "evening"/"tonight" 18:00,
+  "noon"/"lunchtime" 12:00, "end of day"/"EOD"/"close of business" 17:00;
+- a bare weekday, "this <weekday>" or "next <weekday>" is the first such day after today;
+  "next week" is next Monday; "in N days/weeks" keeps 10:00 unless a time is given;
+  "in N hours/minutes" counts from now;
+- a bare hour from 1 to 7 without am/pm ("at 4") is afternoon, 8 to 11 morning;
+- a day of the month ("the 25th", "Dec 3") is the next such date after today.
+
+The text handed in is the normalised chunk (lowercase, typos corrected, lead names replaced by
+``@lead``). Numeric dates ("3/12", "12/03/2027") are left to dateparser, with the day/month
+order of the speaker's region. A time of day already gone today, with no day named, moves to
+tomorrow and says so; a named day and time already gone is returned flagged ``past``.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.understanding.lexicon import MONTHS, NUMBER_WORDS
+
+DEFAULT_TIME = time(10, 0)
+PARTS_OF_DAY = {
+    "morning": time(9, 0), "first thing": time(9, 0), "afternoon": time(14, 0),
+    "evening": time(18, 0), "tonight": time(18, 0), "noon": time(12, 0), "midday": time(12, 0),
+    "lunchtime": time(12, 0), "lunch time": time(12, 0), "lunch": time(12, 0),
+    "eod": time(17, 0), "cob": time(17, 0), "end of day": time(17, 0), "end of the day": time(17, 0),
+    "close of business": time(17, 0), "end of business": time(17, 0), "eob": time(17, 0),
+    "end of play": time(17, 0),
+}
+WEEKDAY_NUM = {
+    "monday": 0, "mon": 0, "tuesday": 1, "wednesday": 2, "wed": 2, "thursday": 3, "friday": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}
+_SHORT_WEEKDAYS = ("mon", "wed", "sat", "sun")  # also words ("sat down", "wed"): need context
+
+_NUM = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a couple of|couple of|a few|few)"
+_HOUR_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_AMPM = r"(?P<ap>a\.?m\.?|p\.?m\.?)(?![a-z])"
+
+RE_REL_SHORT = re.compile(
+    rf"\b(?:in|within|after)\s+(?:(?P<half>half an? hour|half hour)|(?P<n>{_NUM})\s*(?P<u>minutes?|mins?|hours?|hrs?)(?:\s+and\s+a\s+half)?)\b"
+    rf"|\b(?P<n2>{_NUM})\s*(?P<u2>minutes?|mins?|hours?|hrs?)\s+from\s+now\b"
+)
+RE_REL_LONG = re.compile(
+    rf"\b(?:in|within)\s+(?P<n>{_NUM})\s*(?P<u>days?|weeks?|months?|wks?|fortnights?)\b"
+    rf"|\b(?P<n2>{_NUM})\s*(?P<u2>days?|weeks?|months?)\s+(?:from\s+)?(?P<base>now|today|tomorrow)\b"
+)
+RE_TIME_AMPM = re.compile(rf"\b(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s?{_AMPM}")
+RE_TIME_COLON = re.compile(r"(?<![\d/:.])(?P<h>\d{1,2})[:h](?P<m>\d{2})\b(?!\s*(?:%|/))")
+RE_TIME_BARE = re.compile(
+    rf"(?:\b(?:at|by|around|about|from|till|until|for)|@)\s+(?:(?:about|around)\s+)?(?P<h>{_HOUR_WORD})(?:\s*o'?\s?clock)?\b"
+    r"(?!\s*(?:[:./]\d|%|k\b|m\b|st\b|nd\b|rd\b|th\b|-?\s*(?:days?|weeks?|hours?|minutes?|mins?|months?|years?|bed|beds|bedroom|br|people|units?|sq|percent|th)\b))"
+)
+RE_OCLOCK = re.compile(rf"\b(?P<h>{_HOUR_WORD})\s*o'?\s?clock\b")
+RE_HALF_PAST = re.compile(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>{_HOUR_WORD})\b")
+RE_PART = re.compile(
+    r"\b(?P<p>first thing|morning|afternoon|evening|tonight|noon|midday|lunch\s?time|(?<=at )lunch|eod|cob|eob|end of (?:the )?day|close of business|end of business|end of play)\b"
+)
+RE_DAYWORD = re.compile(
+    r"\b(?P<w>today|tonight|tomorrow|(?:the\s+)?day\s+after\s+tomorrow|overmorrow)\b"
+)
+RE_WEEKDAY = re.compile(
+    r"\b(?P<mod>next|this|coming|this coming|on|by|until|till)?\s*"
+    r"(?P<d>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|wed|sat|sun)s?\b"
+    r"(?P<after>\s+(?:at|morning|afternoon|evening|night|\d|noon|lunch|eod|first|@|,|\.|!|\?|or|and|for|then|-)|\s*$)?"
+)
+RE_WEEK = re.compile(
+    r"\b(?P<w>next week|the following week|next weekend|this weekend|the weekend|weekend|end of (?:the |this )?week|eow|next month|end of (?:the |this )?month|later this week|this week)\b"
+)
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+RE_MONTH_DAY = re.compile(
+    rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?::|\.\d|am|pm|a\.m|p\.m))(?:,?\s+(?P<y>20\d\d))?"
+    rf"|\b(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MONTH_NAMES})\b\.?(?:,?\s+(?P<y2>20\d\d))?"
+)
+RE_ORDINAL = re.compile(r"\b(?:(?:on|by|for|until|till|before)\s+)?(?:the\s+)?(?P<d>\d{1,2})(?P<suf>st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:floor|century|time|bed|unit))")
+RE_ISO = re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
+RE_NUMERIC = re.compile(r"(?<![\w/])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{2,4}))?(?![\w/]|\.\d)")
+
+
+@dataclass(frozen=True)
+class DueTime:
+    when: datetime  # aware, in the speaker's timezone
+    grain: str  # 'minute' | 'day'
+    span: tuple[int, int]  # into the text that was searched
+    past: bool = False
+    rolled: bool = False  # a bare time already gone today, moved to tomorrow
+
+
+def _num(word: str) -> float:
+    word = word.strip()
+    if word.isdigit():
+        return float(word)
+    word = word.replace("a couple of", "couple").replace("couple of", "couple").replace("a few", "few")
+    return float(NUMBER_WORDS.get(word, 1))
+
+
+def _hour(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS.get(word, 0)
+
+
+def _bare_hour(h: int) -> int:
+    """'at 4' is 16:00, 'at 9' is 09:00 (EVAL_FORMATS section 1)."""
+    if 1 <= h <= 7:
+        return h + 12
+    return h
+
+
+def _add_months(d: date, n: int) -> date:
+    m = d.month - 1 + n
+    y, m = d.year + m // 12, m % 12 + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _next_weekday(today: date, wd: int) -> date:
+    ahead = (wd - today.weekday()) % 7
+    return today + timedelta(days=ahead or 7)
+
+
+def _next_day_of_month(today: date, day: int) -> date | None:
+    y, m = today.year, today.month
+    for _ in range(13):
+        if day <= calendar.monthrange(y, m)[1]:
+            d = date(y, m, day)
+            if d > today:
+                return d
+        m += 1
+        if m > 12:
+            y, m = y + 1, 1
+    return None
+
+
+def _next_month_day(today: date, month: int, day: int, year: int | None) -> date | None:
+    if year:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in (today.year, today.year + 1, today.year + 2):
+        try:
+            d = date(y, month, day)
+        except ValueError:
+            continue
+        if d > today:
+            return d
+    return None
+
+
+class DueParser:
+    """Finds the due time in a chunk of normalised text."""
+
+    def __init__(self, *, date_order: str = "DMY") -> None:
+        self.date_order = date_order
+
+    def parse(self, text: str, *, now: datetime) -> DueTime | None:
+        try:
+            return self._parse(text, now=now)
+        except (OverflowError, ValueError):
+            return None  # "in 99999999 days", "Feb 30": no such time
+
+    def _parse(self, text: str, *, now: datetime) -> DueTime | None:
+        if not text or not any(c.isalnum() for c in text):
+            return None
+        tz = now.tzinfo
+        today = now.date()
+        spans: list[tuple[int, int]] = []
+
+        # "in 2 hours", "in 30 minutes": relative to now, nothing else matters.
+        m = RE_REL_SHORT.search(text)
+        if m:
+            if m.group("half"):
+                delta = timedelta(minutes=30)
+            else:
+                n = _num(m.group("n") or m.group("n2"))
+                unit = m.group("u") or m.group("u2")
+                if "and a half" in m.group(0):
+                    n += 0.5
+                delta = timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n)
+            when = (now + delta).replace(second=0, microsecond=0)
+            return DueTime(when, "minute", m.span())
+
+        day, day_span = self._day(text, today)
+        if day_span:
+            spans.append(day_span)
+        t, t_span, explicit_part = self._time(text)
+        if t_span:
+            spans.append(t_span)
+        if day is None and t is None:
+            return None
+        span = (min(s[0] for s in spans), max(s[1] for s in spans))
+        if day is None:
+            when = datetime.combine(today, t, tzinfo=tz)
+            if when <= now:
+                return DueTime(when + timedelta(days=1), "minute", span, rolled=True)
+            return DueTime(when, "minute", span)
+        grain = "minute" if t is not None else "day"
+        when = datetime.combine(day, t or DEFAULT_TIME, tzinfo=tz)
+        return DueTime(when, grain, span, past=when < now)
+
+    # -- the day ----------------------------------------------------------------------------
+    def _day(self, text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
+        found: list[tuple[int, date, tuple[int, int]]] = []  # (position, day, span)
+
+        for m in RE_REL_LONG.finditer(text):
+            n = int(_num(m.group("n") or m.group("n2")))
+            unit = m.group("u") or m.group("u2")
+            base = today + timedelta(days=1) if (m.group("base") == "tomorrow") else today
+            if unit.startswith("d"):
+                d = base + timedelta(days=n)
+            elif unit.startswith("f"):
+                d = base + timedelta(weeks=2 * n)
+            elif unit.startswith("w"):
+                d = base + timedelta(weeks=n)
+            else:
+                d = _add_months(base, n)
+            found.append((m.start(), d, m.span()))
+        for m in RE_DAYWORD.finditer(text):
+            w = m.group("w")
+            if w in ("today", "tonight"):
+                d = today
+            elif w == "tomorrow":
+                d = today + timedelta(days=1)
+            else:
+                d = today + timedelta(days=2)
+            if w == "tomorrow" and re.match(r"\s+(?:week|fortnight)\b", text[m.end():]):
+                continue
+            found.append((m.start(), d, m.span()))
+        for m in RE_WEEKDAY.finditer(text):
+            name = m.group("d")
+            if name in _SHORT_WEEKDAYS and not (m.group("mod") or m.group("after") is not None):
+                continue
+            if name in _SHORT_WEEKDAYS and name in ("sat", "sun") and re.match(r"\s+(?:down|with|in|on|up)\b", text[m.end():]):
+                continue
+            before = text[: m.start()]
+            if re.search(r"\b(?:last|past|previous|since|on last)\s*$", before):
+                continue
+            found.append((m.start(), _next_weekday(today, WEEKDAY_NUM[name]), m.span()))
+        for m in RE_WEEK.finditer(text):
+            w = m.group("w")
+            if w in ("later this week", "this week"):
+                continue
+            if w in ("next week", "the following week"):
+                d = today + timedelta(days=7 - today.weekday())
+            elif "weekend" in w:
+                d = _next_weekday(today, 5)
+                if w == "next weekend" and (d - today).days < 7 and today.weekday() < 5:
+                    d = d
+            elif "week" in w or w == "eow":
+                d = _next_weekday(today, 4) if today.weekday() >= 4 else today + timedelta(days=4 - today.weekday())
+            elif w == "next month":
+                d = _add_months(today.replace(day=1), 1)
+            else:  # end of the month
+                d = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+            found.append((m.start(), d, m.span()))
+        for m in RE_MONTH_DAY.finditer(text):
+            mon = m.group("mon") or m.group("mon2")
+            dd = int(m.group("d") or m.group("d2"))
+            y = m.group("y") or m.group("y2")
+            if mon in ("may", "mar", "jun", "jan", "sep", "dec", "oct", "aug", "apr", "nov", "feb", "jul") and m.group("d2") is None and not re.match(r"[\s.]", text[m.end(1) if m.group("mon") else 0 :][:1] or " "):
+                pass
+            if mon == "may" and m.group("mon") and re.search(r"\b(?:i|we|you|he|she|they|it)\s*$", text[: m.start()]):
+                continue  # "we may 2 ..." is the verb
+            d = _next_month_day(today, MONTHS[mon], dd, int(y) if y else None)
+            if d:
+                found.append((m.start(), d, m.span()))
+        taken = [s for _, _, s in found]
+        for m in RE_ORDINAL.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            d = _next_day_of_month(today, int(m.group("d")))
+            if d:
+                found.append((m.start(), d, m.span()))
+        for m in RE_ISO.finditer(text):
+            try:
+                found.append((m.start(), date(int(m.group("y")), int(m.group("m")), int(m.group("d"))), m.span()))
+            except ValueError:
+                pass
+        for m in RE_NUMERIC.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            d = self._numeric(m.group(0), today)
+            if d:
+                found.append((m.start(), d, m.span()))
+        if not found:
+            return None, None
+        found.sort(key=lambda f: f[0])
+        # Prefer a day that is not behind us ("yesterday ... remind me Friday").
+        _, d, span = found[0]
+        return d, span
+
+    def _numeric(self, s: str, today: date) -> date | None:
+        """'3/12' or '12/03/2027', read by dateparser in the speaker's day/month order."""
+        import dateparser
+
+        settings = {
+            "DATE_ORDER": self.date_order,
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
+            "REQUIRE_PARTS": ["day", "month"],
+        }
+        try:
+            parsed = dateparser.parse(s, languages=["en"], settings=settings)
+        except Exception:  # dateparser raises a variety of errors on odd input
+            return None
+        if parsed is None:
+            return None
+        d = parsed.date()
+        if not re.search(r"\d{2,4}$", s.split("/")[-1] if s.count("/") == 2 else "") and d <= today:
+            try:
+                d = d.replace(year=d.year + 1)
+            except ValueError:
+                return None
+        return d
+
+    # -- the time ---------------------------------------------------------------------------
+    def _time(self, text: str) -> tuple[time | None, tuple[int, int] | None, str | None]:
+        part_m = RE_PART.search(text)
+        part = None
+        if part_m:
+            part = re.sub(r"\s+", " ", part_m.group("p")).replace("lunch time", "lunchtime")
+        pm_hint = part in ("afternoon", "evening", "tonight")
+        am_hint = part in ("morning", "first thing")
+
+        m = RE_TIME_AMPM.search(text)
+        if m:
+            h = int(m.group("h")) % 12
+            if m.group("ap").startswith("p"):
+                h += 12
+            mins = int(m.group("m") or 0)
+            if h < 24 and mins < 60:
+                return time(h, mins), m.span(), part
+        m = RE_HALF_PAST.search(text)
+        if m:
+            h = _hour(m.group("h"))
+            mins = 30 if m.group("q") == "half" else 15
+            if m.group("rel") == "to":
+                h, mins = h - 1, 60 - mins
+            return self._adjust(h, mins, am_hint, pm_hint, text[m.start():m.start()+1] == "0"), m.span(), part
+        m = RE_TIME_COLON.search(text)
+        if m:
+            h, mins = int(m.group("h")), int(m.group("m"))
+            if h < 24 and mins < 60:
+                return self._adjust(h, mins, am_hint, pm_hint, m.group("h").startswith("0") or h >= 13), m.span(), part
+        for rx in (RE_TIME_BARE, RE_OCLOCK):
+            m = rx.search(text)
+            if m:
+                h = _hour(m.group("h"))
+                if 1 <= h <= 12:
+                    return self._adjust(h, 0, am_hint, pm_hint, False), m.span(), part
+        # "monday 11", "tomorrow 3": a bare number straight after a day word.
+        m = re.search(r"\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?P<h>\d{1,2})\b(?!\s*(?:[:./]\d|st|nd|rd|th|days?|weeks?|hours?|minutes?|mins?|bed|br|%|k\b))", text)
+        if m:
+            h = int(m.group("h"))
+            if 1 <= h <= 12:
+                return self._adjust(h, 0, am_hint, pm_hint, False), m.span("h"), part
+        if part_m:
+            return PARTS_OF_DAY[part], part_m.span(), part
+        return None, None, None
+
+    @staticmethod
+    def _adjust(h: int, mins: int, am_hint: bool, pm_hint: bool, literal: bool) -> time:
+        if not literal:
+            if pm_hint and h < 12:
+                h += 12
+            elif am_hint:
+                h = 0 if h == 12 else h
+            else:
+                h = _bare_hour(h)
+        return time(h % 24, mins % 60)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except Exception:  # unknown or malformed zone name: fall back to UTC rather than fail
+        return ZoneInfo("UTC")
+
+
+def date_order_for(tz_name: str | None) -> str:
+    """Month first in the Americas' US-style regions, day first elsewhere."""
+    if tz_name and (tz_name.startswith("America/") or tz_name.startswith("US/")) and not any(
+        s in tz_name for s in ("Sao_Paulo", "Argentina", "Bogota", "Lima", "Santiago", "Caracas", "Montevideo")
+    ):
+        return "MDY"
+    return "DMY"

@@ -1,0 +1,156 @@
+"""Find lead names in a message: a spaCy PhraseMatcher over the CRM's own names, first and last
+names, companies and email addresses, matched on folded lowercase tokens so that "john doe",
+"JOHN DOE" and "Zoe" (for Zoë) are all found; plus a typo-tolerant pass for single words."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from bot.understanding.text import fold
+
+COMPANY_SUFFIXES = frozenset(
+    "ltd limited llc llp inc incorporated plc gmbh co corp corporation company sa bv ag group "
+    "holdings studio studios partners partnership pty srl spa".split()
+)
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    id: int
+    name: str
+    email: str | None
+    company: str | None
+    owner_id: int | None
+
+
+@dataclass
+class Entry:
+    """One phrase that names leads, and how: field is name|first_name|last_name|company|email."""
+
+    field: str
+    queries: set[str] = field(default_factory=set)  # what to hand to crm.lookup.find_leads
+    lead_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # token indices in the doc, end exclusive
+    end: int
+    key: str
+    fuzzy: bool = False
+
+
+def token_norm(text: str) -> str:
+    """The matching form of one token: folded, abbreviation dots dropped ("co." -> "co")."""
+    t = fold(text)
+    if len(t) > 1 and t.endswith(".") and "@" not in t:
+        t = t.rstrip(".")
+    return t
+
+
+class Gazetteer:
+    def __init__(self, nlp, rows: list[LeadRow]) -> None:
+        self.nlp = nlp
+        self.rows = {r.id: r for r in rows}
+        self.entries: dict[str, Entry] = {}
+        self._single: dict[str, str] = {}  # one-word keys, for the typo pass
+        for r in rows:
+            self._add_lead(r)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        for key in self.entries:
+            self.matcher.add(key, [self._pattern(key)])
+        self._single_keys = tuple(self._single)
+
+    def _pattern(self, key: str) -> Doc:
+        doc = self.nlp.make_doc(key)
+        for t in doc:
+            t.norm_ = token_norm(t.text)
+        return doc
+
+    def _put(self, phrase: str, fld: str, query: str, lead_id: int) -> None:
+        key = " ".join(token_norm(t.text) for t in self.nlp.make_doc(fold(phrase).strip()))
+        if not key or len(key) < 2:
+            return
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = self.entries[key] = Entry(fld)
+        elif _RANK[fld] < _RANK[entry.field]:
+            entry.field = fld
+        entry.queries.add(query)
+        entry.lead_ids.add(lead_id)
+        if " " not in key and key.isalpha() and len(key) >= 4:
+            self._single[key] = key
+
+    def _add_lead(self, r: LeadRow) -> None:
+        name = (r.name or "").strip()
+        if name:
+            self._put(name, "name", name, r.id)
+            plain = re.sub(r"[^\w\s-]", "", fold(name))
+            if plain != fold(name):
+                self._put(plain, "name", name, r.id)
+            parts = fold(name).split()
+            if parts:
+                first = parts[0]
+                self._put(first, "first_name", first, r.id)
+                if len(first) >= 4:
+                    self._put(first + "s", "first_name", first, r.id)  # "Olivers in negotiation"
+            if len(parts) > 1:
+                last = parts[-1]
+                self._put(last, "last_name", last, r.id)
+                stripped = re.sub(r"[^\w-]", "", last)
+                if stripped != last:
+                    self._put(stripped, "last_name", last, r.id)
+        if r.email:
+            self._put(r.email, "email", r.email, r.id)
+        if r.company:
+            company = r.company.strip()
+            self._put(company, "company", company, r.id)
+            words = fold(company).replace("&", " & ").split()
+            while len(words) > 1 and words[-1].strip(".") in COMPANY_SUFFIXES:
+                words.pop()
+            while len(words) > 1 and words[-1] in ("&", "and"):
+                words.pop()
+            if words:
+                self._put(" ".join(words), "company", company, r.id)
+                if " & " in fold(company):
+                    self._put(fold(company).replace("&", "and"), "company", company, r.id)
+                if len(words) > 1 and len(words[0]) >= 4:
+                    self._put(words[0], "company", company, r.id)
+
+    # -- matching -----------------------------------------------------------------------------
+    def find(self, doc: Doc) -> list[Mention]:
+        """Non-overlapping mentions, longest first, in text order."""
+        found = []
+        for match_id, start, end in self.matcher(doc):
+            key = self.nlp.vocab.strings[match_id]
+            found.append(Mention(start, end, key))
+        found.sort(key=lambda m: (-(m.end - m.start), m.start))
+        taken: set[int] = set()
+        kept: list[Mention] = []
+        for m in found:
+            if any(i in taken for i in range(m.start, m.end)):
+                continue
+            kept.append(m)
+            taken.update(range(m.start, m.end))
+        kept.sort(key=lambda m: m.start)
+        return kept
+
+    def fuzzy(self, word: str) -> str | None:
+        """The one-word key a misspelt name was meant to be ("jonh" -> "john")."""
+        if len(word) < 4 or not self._single_keys:
+            return None
+        limit = 2 if len(word) >= 7 else 1
+        hits = process.extract(word, self._single_keys, scorer=OSA.distance, score_cutoff=limit, limit=3)
+        if not hits:
+            return None
+        best = min(h[1] for h in hits)
+        top = [h[0] for h in hits if h[1] == best]
+        return top[0] if len(top) == 1 else None
+
+
+_RANK = {"email": 0, "name": 1, "company": 2, "first_name": 3, "last_name": 4}

@@ -1,0 +1,135 @@
+"""Route a question to the CRM's data or to the team's documents, offline, by rules.
+
+Each side collects evidence with a weight, and the heavier side wins:
+
+- data: a lead's name, the asker's leads/deals/pipeline, follow-ups and tasks, statuses,
+  owners, budgets, who was contacted when, counts over leads, time windows ("this week");
+- documents: a project or document named without any of the above, property words
+  (amenities, prices, payment plans, handover, fees, pets, policies), questions of advice
+  ("how should I handle…", "what do I say when…") that the playbook answers.
+
+A tie goes to the data when a lead is named, else to the documents: the document answerer
+says plainly when nothing answers, while a data answer to a non-data question would mislead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+from handlers.answers.vocabulary import Mention
+
+Route = Literal["data", "documents"]
+
+_LEAD_NOUN = r"(?:leads?|prospects?|pipeline|deals?|enquiries|contacts?|clients?|customers?|buyers?|accounts?|opportunit(?:y|ies))"
+
+DATA_RULES: list[tuple[float, str]] = [
+    (3.0, rf"\b(?:my|our|mine|i've got|i have|i own|the team's|team|everyone's|his|her|their)\b(?:\s+\w+){{0,3}}?\s+{_LEAD_NOUN}\b"),
+    (3.0, r"\b(?:leads?|prospects?|deals?|pipeline)\b"),
+    (1.0, r"\b(?:clients?|customers?|buyers?|contacts?)\b"),
+    (3.0, r"\bfollow[- ]?ups?\b(?! (?:with|after) (?:a|an|new|the) )|\bfollowups?\b|\boverdue\b|\breminders?\b|\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bagenda\b"),
+    (2.5, r"\b(?:who|which|what|how many)\b.*\b(?:should|must|do) (?:i|we) (?:call|contact|ring|chase|email|phone|see)\b"),
+    (2.0, r"\b(?:i|we)\s+(?:have\s+|haven't\s+|have not\s+|had\s+|'ve\s+)?(?:contacted|spoke|spoken|talked|emailed|called|met|phoned|rang|chased|heard)\b"
+          r"|\b(?:not|never|n't)\s+(?:been\s+)?(?:contacted|spoken|called|emailed|chased|heard|touched)\b|\blast contact(?:ed)?\b"
+          r"|\bwhen did (?:i|we) (?:last )?(?:speak|talk|call|email|meet|contact|see|hear)\b|\bdid (?:i|we) (?:speak|talk|call|email|meet|contact)\b"),
+    (2.0, r"\bstatus(?:es)?\b|\bstage\b|\bnegotiat\w*|\bqualified\b|\bclosed[ _-]?(?:won|lost)\b|\bwon\b|\blost\b|\bhottest\b"),
+    (2.0, r"\bowner\b|\bowns\b|\bowned by\b|\bassigned\b|\bwhose\b|\bwho (?:handles|manages|looks after|has the most)\b"),
+    (2.0, r"\bbudgets?\b|\bafford\b"),
+    (1.5, r"\binterested in\b|\blooking for an?\b|\bwants? an?\b"),
+    (1.0, r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\baverage\b|\bsum\b|\bbreakdown\b|\bper (?:status|project|agent)\b|\bby (?:status|project|agent|owner|source)\b"),
+    (1.0, r"\b(?:this|last|past|next) (?:week|month|quarter|year)\b|\btoday\b|\byesterday\b|\btomorrow\b|\bin the (?:last|past) \w+ (?:days?|weeks?|months?)\b|\bsince\b|\bago\b"),
+    (1.0, r"\bcreated\b|\bcame in\b|\badded\b|\bsigned up\b|\bnew leads\b|\bcontacted\b|\binteractions?\b|\bactivit(?:y|ies)\b"),
+    (0.5, r"^(?:list|show|count|give me|find)\b|\bwho\b"),
+    (1.5, r"\bviewings?\b(?= (?:did|have|has|this|last|i|we|booked))|\bcalls (?:did|have|this|last)\b|\bmeetings (?:did|have|this|last)\b"),
+]
+
+DOC_RULES: list[tuple[float, str]] = [
+    (3.0, r"\bbrochures?\b|\bplaybook\b|\bfaqs?\b|\bprice (?:list|sheet)s?\b|\bhandbook\b|\bguide(?:lines?)?\b|\bpolic(?:y|ies)\b"
+          r"|\bterms\b|\bspec(?:ification)? sheet\b|\bdocuments?\b|\bfloor ?plans?\b"),
+    (3.0, r"\bhow (?:should|do|can|would|must) (?:i|we|you|an agent|agents)\b(?! have)|\bwhat (?:should|do|can|must) (?:i|we) "
+          r"(?:say|send|tell|do|offer|mention|promise|avoid|bring|prepare|include)\b|\bhow (?:often|quickly|soon|fast) (?:should|must|do|can|are)\b"
+          r"|\bwhen (?:should|must) (?:i|we) (?!call @|email @|contact @)|\bbest (?:way|practice)\b|\bcan i (?:promise|offer|give|tell)\b"
+          r"|\bam i allowed\b|\bare we allowed\b|\bobjections?\b|\bscript\b|\bwhat(?:'s| is) the (?:process|procedure|rule)\b"),
+    # Advice about leads in general ("a new lead", "every buyer") is the playbook's; the
+    # asker's own leads are "my leads" or named.
+    (3.0, r"\b(?:should|must|ought to|can|could|would|how (?:do|to))\b.*\b(?:a|an|every|each|any new)\s+(?:new\s+|qualified\s+|hot\s+|cold\s+|potential\s+)?"
+          r"(?:lead|buyer|client|customer|enquiry|prospect|purchaser|investor)\b"),
+    (2.0, r"\bdoes @project\b|\bis there (?:a|an|any)\b|\bare there (?:any )?\w+ (?:at|in|near|for)\b|\bdo (?:the |they |homes |units |apartments |flats |houses )"
+          r"(?:\w+ )?(?:have|come|get|include)\b|\bcan (?:buyers|residents|owners|tenants|purchasers|investors|i|we) (?!see|list)"
+          r"|\bare (?:\w+ )?allowed\b|\btell me about @project\b|\bwhat(?:'s| is) included\b|\bcome with\b"),
+    (1.5, r"\bgym\b|\bfitness\b|\bpool\b|\bswimming\b|\bspa\b|\bsauna\b|\bconcierge\b|\bparking\b|\bcar park\b|\bgarages?\b"
+          r"|\bev\b|\bcharg(?:ing|ers?)\b|\bamenit(?:y|ies)\b|\bfacilit(?:y|ies)\b|\blifts?\b|\bbalcon(?:y|ies)\b|\bterraces?\b"
+          r"|\bgardens?\b|\broof\w*\b|\bviews?\b|\bsea\b|\bbeach\b|\bplayground\b|\bschools?\b|\bstation\b|\btrains?\b|\btrams?\b"
+          r"|\bmetro\b|\bbus\b|\bairport\b|\btransport\b|\bshops?\b|\bnear(?:by|est)?\b|\bfar\b|\bdistance\b|\bwalk\w*\b"
+          r"|\blocat(?:ion|ed)\b|\bwhere is\b|\baddress\b|\bpostcode\b|\bprices?\b|\bpriced\b|\bcosts?\b|\bcheapest\b|\bexpensive\b"
+          r"|[£$€]|\bsq ?(?:m|ft)\b|\bsquare (?:feet|metres|meters)\b|\bsizes?\b|\bhow big\b|\bbathrooms?\b|\bkitchens?\b"
+          r"|\bappliances\b|\bfinish(?:es|ing)\b|\bfurnish\w*\b|\bfurniture\b|\bstorage\b|\bhandover\b|\bhanded over\b|\bcomplet(?:ion|e|ed|ing)\b"
+          r"|\bready\b|\bconstruction\b|\bbuilt\b|\bphase\b|\bdeposits?\b|\breservation\b|\breserve\b|\bfees?\b|\brefund\w*\b"
+          r"|\bpayment plans?\b|\binstal+ments?\b|\bmortgages?\b|\bservice charges?\b|\bground rent\b|\blease\w*\b|\bfreehold\b"
+          r"|\bcouncil tax\b|\bwarrant(?:y|ies)\b|\bdeveloper\b|\barchitects?\b|\bpets?\b|\bdogs?\b|\bcats?\b|\brules\b"
+          r"|\bcancell?ation\b|\bairbnb\b|\blets?\b|\bletting\b|\brent\w*\b|\binvestors?\b|\byields?\b|\bbroadband\b|\binternet\b"
+          r"|\benergy\b|\bheating\b|\bsolar\b|\bincentives?\b|\bdiscounts?\b|\bfirst[- ]time buyers?\b|\bshared ownership\b"
+          r"|\bstamp duty\b|\bsnag\w*\b|\bexchange\b|\bsolicitors?\b|\blegal\b|\bcommission\b|\bhomes?\b|\bapartments?\b|\bflats?\b"
+          r"|\bhouses?\b|\btownhouses?\b|\bpenthouses?\b|\bstudios?\b|\bvillas?\b|\bbedrooms?\b|\bunits?\b|\bfloors?\b|\bstorey\w*\b"
+          r"|\bsecurity\b|\bbikes?\b|\bcycle\b|\bstorage\b|\bwindows?\b|\binsulation\b|\bepc\b|\bwho (?:is|are) the (?:developer|builder|architect)"
+          r"|\bopening hours\b|\bsales office\b|\bshow ?home\b|\bvirtual tour\b|\bwhat(?:'s| is) the (?:minimum|maximum) (?:deposit|price|size)\b"),
+    (1.0, r"\b(?:does|do|is|are|can|will|has|have)\b(?= .*@project)|\bwhat(?:'s| is| are) the\b"),
+]
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    route: Route
+    data: float
+    documents: float
+    reasons: tuple[str, ...] = field(default=())
+
+
+def _score(text: str, rules: Sequence[tuple[float, str]]) -> tuple[float, list[str]]:
+    total = 0.0
+    reasons = []
+    for weight, pattern in rules:
+        hits = list(re.finditer(pattern, text))
+        if hits:
+            # Several property words add up, each kind of evidence only up to twice its weight.
+            total += weight * min(len(hits), 2) if weight <= 1.5 else weight
+            reasons.append(hits[0].group(0))
+    return total, reasons
+
+
+def mask_mentions(text: str, mentions: Sequence[Mention]) -> str:
+    out = text
+    for m in sorted(mentions, key=lambda m: m.span[0], reverse=True):
+        # Placeholders that no rule reads as a word ("@lead" would count as "lead").
+        token = {"project": "@project", "lead": "@leadname", "agent": "@agentname"}.get(m.kind, "@" + m.kind + "name")
+        out = out[:m.span[0]] + token + out[m.span[1]:]
+    return out
+
+
+def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Sequence[str] = ()) -> RouteDecision:
+    """``text`` is the normalised question; ``mentions`` come from ``Vocabulary.find``;
+    ``titles`` are the folded titles of the ingested documents."""
+    masked = mask_mentions(text, mentions)
+    data, data_why = _score(masked, DATA_RULES)
+    docs, docs_why = _score(masked, DOC_RULES)
+    leads = [m for m in mentions if m.kind == "lead"]
+    agents = [m for m in mentions if m.kind == "agent"]
+    projects = [m for m in mentions if m.kind == "project"]
+    if leads:
+        full = any(m.how in ("full", "company", "possessive", "fuzzy") for m in leads)
+        data += 4.0 if full else 2.5
+        data_why.append("lead:" + leads[0].label)
+    if agents:
+        data += 1.5
+    if projects:
+        docs += 2.0
+        docs_why.append("project:" + projects[0].label)
+    for title in titles:
+        if title and re.search(rf"\b{re.escape(title)}\b", text):
+            docs += 3.0
+            docs_why.append("title:" + title)
+    if data > docs or (data == docs and data > 0 and leads):
+        return RouteDecision("data", data, docs, tuple(data_why))
+    if docs == 0 and data == 0:
+        return RouteDecision("documents", data, docs, ("no evidence",))
+    return RouteDecision("documents", data, docs, tuple(docs_why))

@@ -1,0 +1,344 @@
+"""Periods of time in questions, relative to an injected ``now`` in the asker's time zone.
+
+Conventions (the same in every answer):
+
+- calendar periods run from their first instant to the first instant of the next one:
+  "this week" is Monday 00:00 to next Monday 00:00 (ISO 8601 weeks start on Monday),
+  "last month" is the whole previous month, "this quarter" the calendar quarter;
+- "in the last/past N days", "past week", "over the last month" are rolling: ``now`` minus
+  the length up to ``now``; "the next 7 days" is ``now`` up to ``now`` plus the length;
+- "since X" runs from the start of X to ``now``; "before X" ends at the start of X;
+  "until/by X" ends at the end of X; "between X and Y" includes both days;
+- a bare weekday or date means the past one for things that happened (contacts, meetings)
+  and the coming one for things due (follow-ups): the caller says which it prefers.
+
+``Period`` bounds are aware datetimes in ``now``'s zone; ``None`` means open-ended.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from handlers.answers.text import NUMBER_WORD_RE, number_value
+
+Prefer = Literal["past", "future"]
+
+MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name} | {
+    name: i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS = {k.lower(): v for k, v in MONTHS.items()} | {"sept": 9}
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+            "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
+            "fri": 4, "sat": 5, "sun": 6}
+
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|" \
+         r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|thurs|thur|mon|tue|wed|thu|fri)"
+_ORD = r"(?:st|nd|rd|th)?"
+_UNIT = r"(?:days?|weeks?|wks?|fortnights?|months?|years?|yrs?|quarters?|hours?|hrs?)"
+_N = NUMBER_WORD_RE
+
+# A point in time that "since", "before", "between … and …" and "on" can refer to.
+DATE_EXPR = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{1,2}}{_ORD}(?: of)? {_MONTH}(?:,? \d{{4}})?"
+    rf"|{_MONTH} (?:the )?\d{{1,2}}{_ORD}(?:,? \d{{4}})?"
+    rf"|{_MONTH}(?: \d{{4}})?"
+    rf"|(?:last |this |next |previous )?{_WEEKDAY}"
+    rf"|the (?:start|beginning) of (?:the |this |last )?(?:week|month|year|quarter)"
+    rf"|(?:last|this|previous) (?:week|month|year|quarter)"
+    rf"|the \d{{1,2}}{_ORD}"
+    rf"|{_N} {_UNIT} ago"
+    rf"|today|yesterday|tomorrow|\d{{4}})"
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime | None
+    end: datetime | None  # exclusive
+    label: str  # the words it came from
+    span: tuple[int, int]  # where in the (normalised) text
+
+    def contains(self, when: datetime) -> bool:
+        return (self.start is None or when >= self.start) and (self.end is None or when < self.end)
+
+
+def unit_delta(n: int, unit: str) -> timedelta:
+    u = unit.rstrip("s")
+    if u in ("day",):
+        return timedelta(days=n)
+    if u in ("week", "wk"):
+        return timedelta(weeks=n)
+    if u == "fortnight":
+        return timedelta(weeks=2 * n)
+    if u == "month":
+        return timedelta(days=30 * n)
+    if u == "quarter":
+        return timedelta(days=91 * n)
+    if u in ("year", "yr"):
+        return timedelta(days=365 * n)
+    if u in ("hour", "hr"):
+        return timedelta(hours=n)
+    raise ValueError(unit)
+
+
+def _midnight(d: date, now: datetime) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=now.tzinfo)
+
+
+def _month_start(year: int, month: int) -> date:
+    while month > 12:
+        year, month = year + 1, month - 12
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+def calendar_period(which: str, unit: str, now: datetime) -> tuple[datetime, datetime]:
+    """This/last/next week, month, quarter or year as [start, end)."""
+    today = now.date()
+    shift = {"this": 0, "current": 0, "last": -1, "previous": -1, "next": 1, "coming": 1}[which]
+    if unit == "week":
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
+        return _midnight(monday, now), _midnight(monday + timedelta(weeks=1), now)
+    if unit == "weekend":
+        saturday = today - timedelta(days=today.weekday()) + timedelta(days=5, weeks=shift)
+        return _midnight(saturday, now), _midnight(saturday + timedelta(days=2), now)
+    if unit == "month":
+        start = _month_start(today.year, today.month + shift)
+        return _midnight(start, now), _midnight(_month_start(start.year, start.month + 1), now)
+    if unit == "quarter":
+        first = 3 * ((today.month - 1) // 3) + 1 + 3 * shift
+        start = _month_start(today.year, first)
+        return _midnight(start, now), _midnight(_month_start(start.year, start.month + 3), now)
+    if unit == "year":
+        return _midnight(date(today.year + shift, 1, 1), now), _midnight(date(today.year + shift + 1, 1, 1), now)
+    raise ValueError(unit)
+
+
+def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[datetime, datetime] | None:
+    """The [start, end) of a DATE_EXPR: a day, a month, a year or a calendar period."""
+    e = expr.strip()
+    today = now.date()
+    if e in ("today",):
+        return _midnight(today, now), _midnight(today + timedelta(days=1), now)
+    if e == "yesterday":
+        return _midnight(today - timedelta(days=1), now), _midnight(today, now)
+    if e == "tomorrow":
+        return _midnight(today + timedelta(days=1), now), _midnight(today + timedelta(days=2), now)
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", e)
+    if m:
+        try:
+            d = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+        return _day(d, now)
+    if re.fullmatch(r"\d{4}", e):
+        y = int(e)
+        return _midnight(date(y, 1, 1), now), _midnight(date(y + 1, 1, 1), now)
+    m = re.fullmatch(rf"(\d{{1,2}}){_ORD}(?: of)? ({_MONTH})(?:,? (\d{{4}}))?", e) or None
+    if m:
+        return _day_month(int(m[1]), MONTHS[m[2]], m[3], now, prefer)
+    m = re.fullmatch(rf"({_MONTH}) (?:the )?(\d{{1,2}}){_ORD}(?:,? (\d{{4}}))?", e)
+    if m:
+        return _day_month(int(m[2]), MONTHS[m[1]], m[3], now, prefer)
+    m = re.fullmatch(rf"({_MONTH})(?: (\d{{4}}))?", e)
+    if m:
+        month = MONTHS[m[1]]
+        if m[2]:
+            year = int(m[2])
+        else:
+            year = today.year
+            if prefer == "past" and month > today.month:
+                year -= 1
+            elif prefer == "future" and month < today.month:
+                year += 1
+        start = date(year, month, 1)
+        return _midnight(start, now), _midnight(_month_start(year, month + 1), now)
+    m = re.fullmatch(rf"(?:(last|this|next|previous) )?({_WEEKDAY})", e)
+    if m:
+        return _day(_weekday(WEEKDAYS[m[2]], m[1], today, prefer), now)
+    m = re.fullmatch(r"the (?:start|beginning) of (?:the |this |(last) )?(week|month|year|quarter)", e)
+    if m:
+        start, _ = calendar_period("last" if m[1] else "this", m[2], now)
+        return _day(start.date(), now)
+    m = re.fullmatch(r"(last|this|previous) (week|month|year|quarter)", e)
+    if m:
+        return calendar_period(m[1], m[2], now)
+    m = re.fullmatch(rf"the (\d{{1,2}}){_ORD}", e)
+    if m:
+        day = int(m[1])
+        month_start = date(today.year, today.month, 1)
+        if prefer == "past" and day > today.day:
+            month_start = _month_start(today.year, today.month - 1)
+        elif prefer == "future" and day < today.day:
+            month_start = _month_start(today.year, today.month + 1)
+        try:
+            return _day(month_start.replace(day=day), now)
+        except ValueError:
+            return None
+    m = re.fullmatch(rf"({_N}) ({_UNIT}) ago", e)
+    if m:
+        return _day((now - unit_delta(number_value(m[1]), m[2])).date(), now)
+    return None
+
+
+def _day(d: date, now: datetime) -> tuple[datetime, datetime]:
+    return _midnight(d, now), _midnight(d + timedelta(days=1), now)
+
+
+def _day_month(day: int, month: int, year: str | None, now: datetime, prefer: Prefer) -> tuple[datetime, datetime] | None:
+    today = now.date()
+    try:
+        if year:
+            return _day(date(int(year), month, day), now)
+        d = date(today.year, month, day)
+    except ValueError:
+        return None
+    if prefer == "past" and d > today:
+        d = d.replace(year=d.year - 1)
+    elif prefer == "future" and d < today:
+        d = d.replace(year=d.year + 1)
+    return _day(d, now)
+
+
+def _weekday(target: int, which: str | None, today: date, prefer: Prefer) -> date:
+    if which == "next" or (which is None and prefer == "future"):
+        ahead = (target - today.weekday()) % 7 or 7
+        if which is None and target == today.weekday():
+            ahead = 0  # "due Friday" said on a Friday means today
+        return today + timedelta(days=ahead)
+    if which == "this":
+        return today - timedelta(days=today.weekday()) + timedelta(days=target)
+    back = (today.weekday() - target) % 7
+    if which in ("last", "previous") and back == 0:
+        back = 7
+    return today - timedelta(days=back)
+
+
+# --- finding periods in a question -------------------------------------------------------------
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("between", re.compile(rf"\b(?:between|from) (?P<a>{DATE_EXPR}) (?:and|to|until|till) (?P<b>{DATE_EXPR})\b")),
+    ("more_ago", re.compile(rf"\b(?:more than|over|at least|longer than) (?P<n>{_N}) (?P<u>{_UNIT}) ago\b")),
+    ("less_ago", re.compile(rf"\b(?:less than|under|within|in the last) (?P<n>{_N}) (?P<u>{_UNIT}) ago\b")),
+    ("rolling_past", re.compile(
+        rf"\b(?:(?:in|within|during|over|for|from) )?(?:the )?(?:last|past|previous|recent|preceding) "
+        rf"(?:(?P<n>{_N}) )?(?P<u>{_UNIT})\b")),
+    ("rolling_future", re.compile(
+        rf"\b(?:(?:in|within|during|over|for) )?(?:the )?(?:next|coming|upcoming|following) (?:(?P<n>{_N}) )?(?P<u>{_UNIT})\b")),
+    ("within", re.compile(rf"\b(?:within|in under|in less than) (?:(?P<n>{_N}) )?(?P<u>{_UNIT})\b")),
+    ("so_far", re.compile(r"\b(?P<ytd>year to date|ytd|month to date|mtd)\b")),
+    ("calendar", re.compile(r"\b(?P<w>this|last|next|previous|current|coming) (?P<u>week|month|year|quarter|weekend)\b")),
+    ("since", re.compile(rf"\b(?:since|from|after|starting) (?P<a>{DATE_EXPR})\b")),
+    ("before", re.compile(rf"\b(?:before|prior to|earlier than) (?P<a>{DATE_EXPR})\b")),
+    ("until", re.compile(rf"\b(?:until|till|by|up to|no later than) (?P<a>{DATE_EXPR})\b")),
+    ("ago", re.compile(rf"\b(?P<a>{_N} {_UNIT} ago)\b")),
+    ("day", re.compile(r"\b(?P<a>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow)\b")),
+    ("on", re.compile(rf"\b(?:on|in|during|for|of) (?P<a>{DATE_EXPR})\b")),
+    ("bare", re.compile(rf"\b(?P<a>\d{{4}}-\d{{2}}-\d{{2}}|(?:last |this |next )?{_WEEKDAY}|{_MONTH} \d{{1,2}}{_ORD}|\d{{1,2}}{_ORD} {_MONTH})\b")),
+]
+
+
+def find_periods(text: str, *, now: datetime, prefer: Prefer = "past") -> list[Period]:
+    """Every period named in ``text`` (normalised), left to right, none overlapping."""
+    taken: list[tuple[int, int]] = []
+    found: list[Period] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            if kind in ("on", "bare") and _not_a_date(text, m):
+                continue
+            bounds = _bounds(kind, m, now, prefer)
+            if bounds is None:
+                continue
+            taken.append(m.span())
+            found.append(Period(bounds[0], bounds[1], m.group(0), m.span()))
+    return sorted(found, key=lambda p: p.span)
+
+
+def _not_a_date(text: str, m: re.Match[str]) -> bool:
+    a = m.group("a")
+    # "may" is a month and a verb; "in 2br" is no date: only a real month or weekday word counts.
+    if a in ("may", "mar", "sun", "sat", "wed", "jan", "jun", "dec") and not re.search(
+            rf"\b(?:in|since|during|of|before|after|until) {a}\b|\b{a} \d", text):
+        return True
+    return False
+
+
+def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple[datetime | None, datetime | None] | None:
+    g = m.groupdict()
+    if kind == "between":
+        a, b = resolve_date(g["a"], now, prefer), resolve_date(g["b"], now, prefer)
+        if a is None or b is None:
+            return None
+        return min(a[0], b[0]), max(a[1], b[1])
+    if kind == "more_ago":
+        return None, now - unit_delta(number_value(g["n"]), g["u"])
+    if kind == "less_ago":
+        return now - unit_delta(number_value(g["n"]), g["u"]), now
+    if kind in ("rolling_past", "within"):
+        unit = g["u"].rstrip("s")
+        words = m.group(0)
+        # "last week" / "last month" alone is the calendar period; "the last week", "past week",
+        # "last 7 days" and "within a week" are rolling.
+        if kind == "rolling_past" and g["n"] is None and unit in ("week", "month", "year", "quarter") \
+                and re.search(r"\blast\b", words) and not re.search(r"\bthe last\b", words):
+            return calendar_period("last", unit, now)
+        delta = unit_delta(number_value(g["n"]), unit)
+        return (now - delta, now) if kind == "rolling_past" or prefer == "past" else (now, now + delta)
+    if kind == "rolling_future":
+        unit = g["u"].rstrip("s")
+        words = m.group(0)
+        if g["n"] is None and unit in ("week", "month", "year", "quarter") and not re.search(r"\bthe\b", words) \
+                and re.search(r"\bnext\b|\bcoming\b", words):
+            return calendar_period("next", unit, now)
+        return now, now + unit_delta(number_value(g["n"]), unit)
+    if kind == "so_far":
+        unit = "year" if g["ytd"] in ("year to date", "ytd") else "month"
+        start, _ = calendar_period("this", unit, now)
+        return start, now
+    if kind == "calendar":
+        return calendar_period(g["w"], g["u"], now)
+    if kind == "since":
+        r = resolve_date(g["a"], now, "past")
+        if r is None:
+            return None
+        if m.group(0).startswith("after"):
+            return r[1], None
+        return r[0], None
+    if kind == "before":
+        r = resolve_date(g["a"], now, prefer)
+        return None if r is None else (None, r[0])
+    if kind == "until":
+        r = resolve_date(g["a"], now, "future" if prefer == "future" else prefer)
+        return None if r is None else (None, r[1])
+    if kind == "ago":
+        return resolve_date(g["a"], now, prefer)
+    if kind == "day":
+        a = g["a"]
+        today = now.date()
+        if a == "tonight":
+            a = "today"
+        if a == "the day before yesterday":
+            return _day(today - timedelta(days=2), now)
+        if a == "the day after tomorrow":
+            return _day(today + timedelta(days=2), now)
+        return resolve_date(a, now, prefer)
+    if kind in ("on", "bare"):
+        return resolve_date(g["a"], now, prefer)
+    return None
+
+
+DURATION_RE = re.compile(rf"(?:(?P<n>{_N}) )?(?P<u>{_UNIT})")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    m = DURATION_RE.fullmatch(text.strip())
+    if not m:
+        return None
+    return unit_delta(number_value(m["n"]), m["u"])

@@ -1,0 +1,280 @@
+"""The CRM's own names, found in a question: leads, companies, agents, projects, unit types and
+lead sources. Built from the database for each question (a few small queries), so new leads and
+projects are known at once.
+
+A lead's whole name always counts. A first or last name alone counts too, unless it is also
+an everyday word ("Max", "Will", "Grace", "Green"): then it must be capitalised or possessive
+("Max's budget"), so "max budget" is not Max Müller.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import Agent, Lead
+from handlers.answers.text import fold
+
+# Everyday words that are also first names, surnames or parts of project names: alone, they
+# name someone only when written with a capital or as a possessive.
+COMMON_WORDS = frozenset("""
+a an the i me my we our you your he she it they them his her their this that these those who whom whose
+what which when where why how is are was were be been am do does did done have has had will would shall
+should can could may might must new old top max min total all any some each every most least more less
+best last first next won lost open close closed hot cold warm lead leads deal deals client clients
+buyer buyers call calls meeting meetings email emails note notes status stage budget price view views
+park court tower towers heights lofts loft residences gardens garden house houses place square quay
+village green brown white black grey gray young rich long short king hunt ford scott wright wood
+bill mark rose hope faith grace joy june april may august summer winter autumn dawn ruby lily ivy
+will bob pat sue jack frank rob ray dean major miles don art chase page price hall bell wall
+walker cook baker mason carter taylor fisher turner parker porter hunter archer tanner
+""".split())
+
+_GENERIC_PROJECT_WORDS = frozenset(
+    "view views park court tower towers heights lofts loft residences residence gardens garden house "
+    "place square quay village point bay hills hill lane street road gate gates the at of and phase "
+    "apartments homes estate".split())
+
+
+@dataclass(frozen=True)
+class LeadName:
+    id: int
+    name: str
+    company: str | None
+    owner_id: int | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # lead | agent | project | unit_type | source
+    ids: tuple[int, ...]  # lead or agent ids
+    values: tuple[str, ...]  # the CRM values (project names, unit types, sources) or names
+    label: str  # what to call it in an answer
+    span: tuple[int, int]
+    how: str = "full"  # full | first | last | company | possessive | fuzzy | part
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9][a-z0-9'&.-]*[a-z0-9]|[a-z0-9]", text)]
+
+
+def _strip_possessive(tok: str) -> tuple[str, bool]:
+    if tok.endswith("'s"):
+        return tok[:-2], True
+    if tok.endswith("s'"):
+        return tok[:-1], True
+    return tok, False
+
+
+def _words(name: str) -> list[str]:
+    return [t for t, _, _ in _tokens(fold(name))]
+
+
+_UNIT_NUM = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "single": "1",
+             "double": "2"}
+UNIT_RE = re.compile(
+    r"\b(?P<n>\d|one|two|three|four|five|six)[\s-]*(?:br|bed(?:room)?s?|bd|bhk|b/r)\b"
+    r"|\b(?P<word>studios?|penthouses?|townhouses?|town houses?|villas?|lofts?|duplex(?:es)?|maisonettes?|"
+    r"bungalows?|cottages?|apartments?|flats?)\b")
+
+
+def unit_key(text: str) -> str | None:
+    """A canonical key for a unit type: '2BR', '2 bed', 'two-bedroom' -> '2br'; 'Studios' -> 'studio'."""
+    m = UNIT_RE.search(fold(text))
+    if not m:
+        return None
+    if m.group("n"):
+        return _UNIT_NUM.get(m.group("n"), m.group("n")) + "br"
+    word = m.group("word").replace(" ", "")
+    word = re.sub(r"(es|s)$", "", word) if word.endswith(("xes", "ses")) else word.rstrip("s")
+    return {"townhouse": "townhouse", "flat": "apartment"}.get(word, word)
+
+
+def source_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", fold(text))
+
+
+_SOURCE_SYNONYMS = {
+    "referral": ("referral", "referrals", "referred", "refer", "recommendation", "word of mouth"),
+    "website": ("website", "web site", "web", "online", "site", "web form", "webform"),
+    "portal": ("portal", "portals", "property portal", "rightmove", "zoopla"),
+    "walkin": ("walk-in", "walk in", "walkin", "walk-ins", "walked in"),
+    "event": ("event", "events", "open day", "open house", "expo", "fair", "exhibition"),
+    "campaign": ("campaign", "campaigns", "newsletter", "mailshot"),
+}
+
+
+@dataclass
+class Vocabulary:
+    leads: list[LeadName] = field(default_factory=list)
+    agents: list[tuple[int, str]] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)
+    unit_types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, *, extra_projects: Iterable[str] = ()) -> "Vocabulary":
+        leads = [LeadName(*row) for row in session.execute(
+            select(Lead.id, Lead.name, Lead.company, Lead.owner_id)).all()]
+        agents = [(i, n) for i, n in session.execute(select(Agent.id, Agent.name)).all()]
+        projects = {p for (p,) in session.execute(select(Lead.project).distinct()).all() if p}
+        projects |= {p for p in extra_projects if p}
+        units = sorted({u for (u,) in session.execute(select(Lead.unit_type).distinct()).all() if u})
+        sources = sorted({s for (s,) in session.execute(select(Lead.source).distinct()).all() if s})
+        return cls(leads=leads, agents=agents, projects=sorted(projects), unit_types=units, sources=sources)
+
+    # -- finding names ------------------------------------------------------------------------
+    def find(self, text: str, original: str = "") -> list[Mention]:
+        """Mentions in ``text`` (normalised), longest first where they overlap."""
+        toks = _tokens(text)
+        capitalised = _capitalised_words(original)
+        found: list[Mention] = []
+        found += self._find_projects(text, toks)
+        found += self._find_people(toks, capitalised)
+        found += self._find_units(text)
+        found += self._find_sources(text)
+        return _without_overlaps(found)
+
+    def _find_people(self, toks: list[tuple[str, int, int]], capitalised: set[str]) -> list[Mention]:
+        out: list[Mention] = []
+        words = [_strip_possessive(t) for t, _, _ in toks]
+        plain = [w for w, _ in words]
+        people: list[tuple[str, int, str, list[str], str | None]] = []  # kind, id, name, words, company
+        people += [("lead", l.id, l.name, _words(l.name), l.company) for l in self.leads]
+        people += [("agent", a_id, name, _words(name), None) for a_id, name in self.agents]
+        # Whole names (and companies), exact.
+        for kind, pid, name, nwords, company in people:
+            n = len(nwords)
+            for i in range(len(plain) - n + 1):
+                if n and plain[i:i + n] == nwords:
+                    out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "full"))
+            if company:
+                cwords = _words(_strip_company_suffix(company))
+                k = len(cwords)
+                if k and len("".join(cwords)) >= 4 and not (k == 1 and cwords[0] in COMMON_WORDS):
+                    for i in range(len(plain) - k + 1):
+                        if plain[i:i + k] == cwords:
+                            out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + k - 1][2]),
+                                               "company"))
+        # Single first or last names.
+        by_part: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+        for kind, pid, name, nwords, _ in people:
+            if len(nwords) >= 2:
+                by_part.setdefault((nwords[0], "first"), []).append((kind, pid, name))
+                by_part.setdefault((nwords[-1], "last"), []).append((kind, pid, name))
+        for i, (w, possessive) in enumerate(words):
+            if len(w) < 2:
+                continue
+            for part in ("first", "last"):
+                owners = by_part.get((w, part))
+                if not owners:
+                    continue
+                if w in COMMON_WORDS and not possessive and w not in capitalised:
+                    continue
+                span = (toks[i][1], toks[i][2])
+                for kind in ("lead", "agent"):
+                    ids = tuple(pid for k, pid, _ in owners if k == kind)
+                    names = tuple(n for k, _, n in owners if k == kind)
+                    if ids:
+                        label = names[0] if len(names) == 1 else w.title()
+                        out.append(Mention(kind, ids, names, label, span, "possessive" if possessive else part))
+        # Whole names with a typo ("Mary Popins").
+        for kind, pid, name, nwords, _ in people:
+            n = len(nwords)
+            if n < 2:
+                continue
+            target = " ".join(nwords)
+            for i in range(len(plain) - n + 1):
+                window = " ".join(plain[i:i + n])
+                if window != target and window[0] == target[0] and fuzz.ratio(window, target) >= 88:
+                    out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "fuzzy"))
+        return out
+
+    def _find_projects(self, text: str, toks: list[tuple[str, int, int]]) -> list[Mention]:
+        out = []
+        plain = [_strip_possessive(t)[0] for t, _, _ in toks]
+        first_words: dict[str, list[str]] = {}
+        for project in self.projects:
+            pwords = _words(project)
+            n = len(pwords)
+            for i in range(len(plain) - n + 1):
+                if n and plain[i:i + n] == pwords:
+                    out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i + n - 1][2])))
+            compact = "".join(pwords)
+            if n > 1 and len(compact) >= 6:
+                for i, w in enumerate(plain):
+                    if w == compact:  # "beachgate" for "Beach Gate"
+                        out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i][2])))
+            for w in pwords:
+                if len(w) >= 5 and w not in _GENERIC_PROJECT_WORDS and w not in COMMON_WORDS:
+                    first_words.setdefault(w, []).append(project)
+        # One distinctive word of a longer name ("Riverside" for "Riverside Lofts").
+        for i, w in enumerate(plain):
+            owners = first_words.get(w)
+            if owners and len(owners) == 1 and len(_words(owners[0])) > 1:
+                out.append(Mention("project", (), (owners[0],), owners[0], (toks[i][1], toks[i][2]), "part"))
+        return out
+
+    def _find_units(self, text: str) -> list[Mention]:
+        out = []
+        for m in UNIT_RE.finditer(text):
+            key = unit_key(m.group(0))
+            if key is None:
+                continue
+            values = tuple(u for u in self.unit_types if unit_key(u) == key)
+            if not values and key in ("apartment",):
+                continue  # "apartments" alone is not a unit type filter
+            label = values[0] if len(values) == 1 else m.group(0)
+            out.append(Mention("unit_type", (), values or (key,), label, m.span()))
+        return out
+
+    def _find_sources(self, text: str) -> list[Mention]:
+        out = []
+        by_key = {source_key(s): s for s in self.sources}
+        for key, value in by_key.items():
+            phrases = set(_SOURCE_SYNONYMS.get(key, ())) | {fold(value)}
+            for phrase in sorted(phrases, key=len, reverse=True):
+                for m in re.finditer(rf"\b{re.escape(phrase)}\b", text):
+                    out.append(Mention("source", (), (value,), value, m.span()))
+        return out
+
+    def lead_names_for(self, ids: Sequence[int]) -> list[str]:
+        wanted = set(ids)
+        return [l.name for l in self.leads if l.id in wanted]
+
+
+def _capitalised_words(original: str) -> set[str]:
+    """Words written with a capital letter, except the first word of the question."""
+    words = re.findall(r"[A-Za-zÀ-ÿ][\w'À-ÿ-]*", original)
+    return {fold(_strip_possessive(w)[0]) for w in words[1:] if w[:1].isupper()}
+
+
+def _strip_company_suffix(company: str) -> str:
+    words = company.split()
+    while len(words) > 1 and fold(words[-1]).strip(".") in ("ltd", "limited", "llc", "inc", "plc", "gmbh",
+                                                              "co", "corp", "sa", "bv", "ag", "&", "and"):
+        words.pop()
+    return " ".join(words)
+
+
+_KIND_RANK = {"full": 0, "company": 1, "fuzzy": 2, "possessive": 3, "first": 4, "last": 4, "part": 5}
+
+
+def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
+    """Keep the longest mention where several overlap; on equal length prefer whole names, then
+    projects over people, leads over agents (an agent is named mostly with "owned by")."""
+    kind_rank = {"project": 0, "lead": 1, "agent": 2, "unit_type": 3, "source": 4}
+    ordered = sorted(mentions, key=lambda m: (-(m.span[1] - m.span[0]), _KIND_RANK.get(m.how, 9),
+                                              kind_rank.get(m.kind, 9)))
+    kept: list[Mention] = []
+    for m in ordered:
+        clash = [k for k in kept if m.span[0] < k.span[1] and k.span[0] < m.span[1]]
+        if not clash:
+            kept.append(m)
+        elif m.kind == "agent" and any(k.kind == "lead" and k.span == m.span for k in clash):
+            kept.append(m)  # the same word names a lead and an agent: the parser decides by context
+    return sorted(kept, key=lambda m: m.span)

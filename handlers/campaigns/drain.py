@@ -1,0 +1,326 @@
+"""Draining the outbox: claim a batch, render and send each message, record outcomes in batches.
+
+Any number of drainers (worker processes, threads, machines) may run at once; the claims in
+``outbox.py`` keep them on disjoint rows. One drainer keeps one SMTP connection for all its
+messages, writes each acceptance to its journal at once, and commits outcomes every
+``flush_every`` messages or ``flush_seconds``, whichever comes first. Every flush also re-reads
+the campaign, so a pause or cancel takes effect within about a second: the claimed rows not yet
+tried are given back, untouched.
+
+After ``max_consecutive_failures`` failed attempts in a row the campaign pauses itself (listmonk
+and Mautic do the same): a broken relay or a broken template then costs a few messages, not the
+whole audience.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.audit import set_audited
+from crm.models import Agent, Campaign, Lead
+from crm.types import utcnow
+from handlers.campaigns import journal as journals
+from handlers.campaigns import outbox
+from handlers.campaigns.compose import CampaignInfo, Composer
+from handlers.campaigns.outbox import Claim, Failure, RetryPolicy
+from handlers.campaigns.outbox import agent_fields as agent_dict
+from handlers.campaigns.render import TemplateRefused
+from handlers.campaigns.transport import SendError, Transport
+
+log = logging.getLogger("crmbot.campaigns")
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    claim_batch: int = 200
+    flush_every: int = 200
+    flush_seconds: float = 1.0
+    # A claim not refreshed for this long, by a worker not known to be alive, is released.
+    stale_after_s: float = 900.0
+    recover_every_s: float = 30.0
+    # A rate-limited campaign claims no more than this many seconds of sending at once.
+    claim_seconds: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    recovered: int = 0
+    paused: list[int] = field(default_factory=list)
+    settled: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    """Outcomes since the last flush, in the order they happened."""
+
+    sent: list[int] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    bounced: list[int] = field(default_factory=list)  # lead ids whose address does not exist
+    trailing_failures: int = 0
+    any_success: bool = False
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.failures)
+
+    def success(self, outbox_id: int) -> None:
+        self.sent.append(outbox_id)
+        self.trailing_failures = 0
+        self.any_success = True
+
+    def failure(self, failure: Failure, *, lead_id: int | None = None, bounce: bool = False) -> None:
+        self.failures.append(failure)
+        self.trailing_failures += 1
+        if bounce and lead_id is not None:
+            self.bounced.append(lead_id)
+
+
+class Drainer:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        transport: Transport,
+        composer: Composer,
+        journal_dir: Path,
+        policy: SendPolicy = SendPolicy(),
+        clock: Callable[[], datetime] = utcnow,
+        stop: threading.Event | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.transport = transport
+        self.composer = composer
+        self.policy = policy
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.worker_id = worker_id or journals.make_worker_id()
+        self.journal_dir = Path(journal_dir)
+        self.journal = journals.AcceptJournal(self.journal_dir, self.worker_id)
+        self._batches: dict[int, _Batch] = {}
+        self._last_recovery = -math.inf
+        self._lock = threading.Lock()
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def drain(self, *, campaign_ids: Iterable[int] | None = None) -> DrainReport:
+        """Send everything due now, then return. Safe to call from several threads: a call made
+        while another is running returns at once (the running one will see the new work)."""
+        if not self._lock.acquire(blocking=False):
+            return DrainReport()
+        try:
+            return self._drain(set(campaign_ids) if campaign_ids is not None else None)
+        finally:
+            self._lock.release()
+
+    def _drain(self, only: set[int] | None) -> DrainReport:
+        report = DrainReport()
+        self._flush_leftovers(report)
+        self.recover(report, force=False)
+        while not self.stop.is_set():
+            with self.sessions() as session:
+                due = [c for c in outbox.due_campaigns(session, now=self.clock()) if only is None or c in only]
+            if not due:
+                break
+            progressed = 0
+            for cid in due:
+                if self.stop.is_set():
+                    break
+                progressed += self._drain_batch(cid, report)
+            if not progressed:
+                break
+        with self.sessions.begin() as session:
+            report.settled = outbox.settle(session, now=self.clock())
+        for cid, state in report.settled:
+            log.info("campaign settled", extra={"campaign": cid, "state": state})
+        return report
+
+    def _drain_batch(self, campaign_id: int, report: DrainReport) -> int:
+        info = self._campaign_info(campaign_id, report)
+        if info is None or info.state != "running":
+            return 0
+        limit = self.policy.claim_batch
+        if info.rate_per_second:
+            limit = max(1, min(limit, int(info.rate_per_second * self.policy.claim_seconds)))
+        with self.sessions.begin() as session:
+            claims = outbox.claim(session, worker=self.worker_id, campaign_id=campaign_id, limit=limit, now=self.clock())
+        if not claims:
+            return 0
+        batch = self._batches.setdefault(campaign_id, _Batch())
+        last_flush = time.monotonic()
+        interval = 1.0 / info.rate_per_second if info.rate_per_second else 0.0
+        next_at = time.monotonic()
+        for index, claim in enumerate(claims):
+            if self.stop.is_set():
+                self._give_back(claims[index:])
+                break
+            if interval:
+                delay = next_at - time.monotonic()
+                if delay > 0 and self.stop.wait(delay):
+                    self._give_back(claims[index:])
+                    break
+                next_at = max(next_at, time.monotonic() - interval) + interval
+            self._send_one(info, claim, batch)
+            if len(batch) >= self.policy.flush_every or time.monotonic() - last_flush >= self.policy.flush_seconds:
+                state = self._flush(campaign_id, report)
+                batch = self._batches.setdefault(campaign_id, _Batch())
+                last_flush = time.monotonic()
+                if state != "running":
+                    self._give_back(claims[index + 1:])
+                    break
+        self._flush(campaign_id, report)
+        return len(claims)
+
+    def _send_one(self, info: CampaignInfo, claim: Claim, batch: _Batch) -> None:
+        try:
+            composed = self.composer.compose(info, lead=claim.lead, agent=claim.owner, lead_token=claim.lead_token,
+                                             to_address=claim.to_address, message_id=claim.message_id)
+        except TemplateRefused as exc:
+            batch.failure(Failure(claim.id, permanent=True, reason=f"template: {exc}", attempts=claim.attempts))
+            return
+        except ValueError:
+            batch.failure(Failure(claim.id, permanent=True, reason="invalid address", attempts=claim.attempts))
+            return
+        except Exception:  # a bug must not stop the other leads; the failure streak pauses the campaign
+            log.exception("composing failed", extra={"outbox": claim.id})
+            batch.failure(Failure(claim.id, permanent=False, reason="internal error while composing",
+                                  attempts=claim.attempts))
+            return
+        email = composed.email
+        try:
+            self.transport.send(email.raw, mail_from=email.mail_from, rcpt=email.rcpt)
+        except SendError as exc:
+            batch.failure(Failure(claim.id, permanent=exc.permanent, reason=exc.summary(), attempts=claim.attempts),
+                          lead_id=claim.lead_id, bounce=_is_bad_mailbox(exc))
+            return
+        # Accepted: write it down before anything else can go wrong.
+        self.journal.record(claim.id)
+        batch.success(claim.id)
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+
+    def _flush(self, campaign_id: int, report: DrainReport) -> str:
+        batch = self._batches.pop(campaign_id, None)
+        if batch is None or (not len(batch) and not batch.bounced):
+            with self.sessions() as session:
+                return session.scalar(select(Campaign.state).where(Campaign.id == campaign_id)) or "cancelled"
+        now = self.clock()
+        try:
+            with self.sessions.begin() as session:
+                result = outbox.record(
+                    session, worker=self.worker_id, campaign_id=campaign_id, sent=batch.sent,
+                    failures=batch.failures, trailing_failures=batch.trailing_failures,
+                    any_success=batch.any_success, retry=self.policy.retry, now=now,
+                )
+                for lead in session.scalars(select(Lead).where(Lead.id.in_(batch.bounced))):
+                    set_audited(session, lead, {"email_bouncing": True}, actor=None, channel="email")
+                outbox.heartbeat(session, worker=self.worker_id, now=now)
+        except Exception:
+            # Keep the outcomes (and the journal) for the next attempt; the claims stay ours.
+            self._batches[campaign_id] = batch
+            raise
+        if not any(b.sent for b in self._batches.values()):
+            self.journal.clear()
+        report.sent += len(batch.sent)
+        report.retried += result.retried
+        report.failed += result.failed
+        if result.paused_now:
+            report.paused.append(campaign_id)
+            log.warning("campaign paused after consecutive failures",
+                        extra={"campaign": campaign_id, "failures": result.consecutive_failures})
+        return result.campaign_state
+
+    def _flush_leftovers(self, report: DrainReport) -> None:
+        """After a failed run: write outcomes still held, then give back claims never tried."""
+        for campaign_id in list(self._batches):
+            self._flush(campaign_id, report)
+        with self.sessions.begin() as session:
+            outbox.release(session, worker=self.worker_id, now=self.clock())
+        self.journal.clear()
+
+    def _give_back(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
+        with self.sessions.begin() as session:
+            outbox.release(session, worker=self.worker_id, ids=[c.id for c in claims], now=self.clock())
+
+    def recover(self, report: DrainReport | None = None, *, force: bool = True) -> int:
+        """Settle claims of dead workers: from their journals on this machine, else by age."""
+        if not force and time.monotonic() - self._last_recovery < self.policy.recover_every_s:
+            return 0
+        self._last_recovery = time.monotonic()
+        now = self.clock()
+        recovered = 0
+        for orphan in journals.orphans(self.journal_dir, own=self.journal.path):
+            try:
+                with self.sessions.begin() as session:
+                    marked, released = outbox.recover_dead(session, worker=orphan.worker_id,
+                                                           accepted=orphan.accepted, now=now)
+            except Exception:
+                orphan.abandon()
+                raise
+            orphan.done()
+            recovered += marked + released
+            if marked or released:
+                log.info("recovered a stopped worker's claims",
+                         extra={"worker": orphan.worker_id, "sent": marked, "released": released})
+        keep = journals.live_workers(self.journal_dir) | {self.worker_id}
+        with self.sessions.begin() as session:
+            stale = outbox.reclaim_stale(session, older_than=now - timedelta(seconds=self.policy.stale_after_s),
+                                         keep=keep, now=now)
+        if stale:
+            log.warning("released expired claims", extra={"rows": stale})
+        recovered += stale
+        if report is not None:
+            report.recovered += recovered
+        return recovered
+
+    def _campaign_info(self, campaign_id: int, report: DrainReport) -> CampaignInfo | None:
+        with self.sessions() as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is None:
+                return None
+            creator = session.get(Agent, campaign.created_by_id) if campaign.created_by_id else None
+            try:
+                return self.composer.info(campaign, creator=agent_dict(creator) if creator else None)
+            except TemplateRefused as exc:
+                # The template itself is broken: pause rather than fail every lead.
+                log.warning("campaign template refused", extra={"campaign": campaign_id, "reason": str(exc)})
+            except Exception:
+                log.exception("campaign template unavailable", extra={"campaign": campaign_id})
+        with self.sessions.begin() as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None and campaign.state == "running":
+                campaign.state, campaign.pause_reason = "paused", "template"
+                report.paused.append(campaign_id)
+        return None
+
+    def close(self) -> None:
+        """Wait for a running drain (set ``stop`` first to cut it short), write what is held,
+        give back unsent claims, and close the connection and the journal."""
+        with self._lock:
+            try:
+                self._flush_leftovers(DrainReport())
+            finally:
+                self.transport.close()
+                self.journal.close()
+
+
+def _is_bad_mailbox(exc: SendError) -> bool:
+    """A 5.1.x enhanced status (RFC 3463: bad destination mailbox or address) is a hard bounce."""
+    return exc.permanent and any(token.startswith("5.1.") for token in exc.reason.split()[:2])
+
+
+__all__ = ["Drainer", "SendPolicy", "DrainReport"]

@@ -1,0 +1,159 @@
+"""The campaign email as bytes: a pure function of its parts, ready for SMTP.
+
+Every message carries
+- a Message-ID with the lead's token, ``<c{campaign}.{lead_token}.{random}@{domain}>``, and a
+  ``Reply-To: reply+{lead_token}@{domain}``, so a reply threads back to the lead (by
+  In-Reply-To/References first, by the reply address otherwise; see
+  ``handlers.email_in.threading``, which owns both formats);
+- ``List-Unsubscribe`` with an HTTPS and a mailto URI (RFC 2369) and
+  ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058), which the large mailbox
+  providers require of bulk senders since 2024;
+- a text and an HTML part (multipart/alternative, RFC 2046 section 5.1.4), both with a plain
+  unsubscribe link (the renderer guarantees it).
+
+The MIME is written directly rather than through ``email.message.EmailMessage``: the result is
+the same to any parser (tests read it back with the standard library), at about a twentieth of
+the cost, which matters when the SMTP round trip is the only other cost per message.
+"""
+from __future__ import annotations
+
+import binascii
+import email
+import email.policy
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from urllib.parse import quote
+
+from handlers.email_in.threading import reply_address
+
+MAX_HEADER_LINE = 78  # RFC 5322 section 2.1.1: lines SHOULD be no longer than 78 characters
+
+
+def campaign_message_id(domain: str, lead_token: str, *, campaign_id: int | None = None) -> str:
+    """``<c{campaign}.{token}.{nonce}@{domain}>``, or ``<t.{token}.{nonce}@{domain}>`` for a test send.
+
+    The outbox writes the same shape in SQL when a campaign starts (``outbox.start``); the
+    email-in side reads the token back out of either (``handlers.email_in.threading``).
+    """
+    prefix = f"c{campaign_id}" if campaign_id is not None else "t"
+    return f"<{prefix}.{lead_token}.{secrets.token_hex(6)}@{domain.strip().lower()}>"
+
+
+def unsubscribe_url(public_url: str, lead_token: str) -> str:
+    return f"{public_url.rstrip('/')}/unsubscribe/{quote(lead_token, safe='')}"
+
+
+def unsubscribe_mailto(domain: str, lead_token: str) -> str:
+    return f"mailto:{reply_address(domain, lead_token)}?subject=unsubscribe"
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    mail_from: str  # envelope sender (RFC 5321 MAIL FROM)
+    rcpt: str  # envelope recipient
+    message_id: str
+    raw: bytes
+
+
+def build_email(
+    *,
+    sender: str,
+    to_address: str,
+    to_name: str | None,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str,
+    reply_to: str,
+    list_unsubscribe_url: str,
+    list_unsubscribe_mailto: str,
+    envelope_from: str | None = None,
+    date: datetime | None = None,
+    extra_headers: tuple[tuple[str, str], ...] = (),
+) -> OutgoingEmail:
+    """Build the message. ``sender`` may be ``"Name <addr>"`` or a bare address."""
+    sender_name, sender_addr = email.utils.parseaddr(sender)
+    if not sender_addr or "@" not in sender_addr:
+        raise ValueError("sender has no address")
+    to_address = ascii_address(to_address)
+    headers = [
+        ("From", _address(sender_name, sender_addr)),
+        ("To", _address(to_name, to_address)),
+        ("Subject", _encode(subject, "Subject")),
+        ("Date", format_datetime(date or datetime.now(timezone.utc))),
+        ("Message-ID", message_id),
+        ("Reply-To", reply_to),
+        ("List-Unsubscribe", f"<{list_unsubscribe_url}>, <{list_unsubscribe_mailto}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        # Asks auto-responders not to answer bulk mail (RFC 3834 section 2, "Precedence").
+        ("Precedence", "bulk"),
+        *extra_headers,
+        ("MIME-Version", "1.0"),
+    ]
+    for name, value in headers:
+        unfolded = value.replace("\r\n ", " ")
+        if "\r" in unfolded or "\n" in unfolded:
+            raise ValueError(f"header {name} contains a line break")
+    text_part = _qp_part("text/plain", text)
+    if html is None:
+        body = text_part
+    else:
+        boundary = f"=_{secrets.token_hex(12)}"
+        headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+        b = boundary.encode("ascii")
+        body = (b"\r\n--" + b + b"\r\n" + text_part + b"\r\n--" + b + b"\r\n" + _qp_part("text/html", html)
+                + b"\r\n--" + b + b"--\r\n")
+    raw = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii") + body
+    return OutgoingEmail(mail_from=envelope_from or sender_addr, rcpt=to_address, message_id=message_id, raw=raw)
+
+
+def as_email_message(raw: bytes) -> EmailMessage:
+    """The standard library's reading of a built message (for previews and checks)."""
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def ascii_address(address: str) -> str:
+    """The address as SMTP without SMTPUTF8 can carry it: an internationalised domain in its
+    IDNA form (RFC 5890); a non-ASCII local part cannot be, so that is an error."""
+    address = (address or "").strip()
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(c.isspace() or c in "<>,\"'()[];:\\" for c in address):
+        raise ValueError("not a plain email address")
+    if not local.isascii():
+        raise ValueError("the mailbox name is not ASCII")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("the domain is not a valid internationalised name") from None
+    return f"{local}@{domain}"
+
+
+def _address(name: str | None, addr: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        return addr
+    return formataddr((name, addr), charset="utf-8")
+
+
+def _encode(value: str, header_name: str) -> str:
+    value = " ".join(value.split())
+    if value.isascii() and len(value) + len(header_name) + 2 <= MAX_HEADER_LINE:
+        return value
+    # RFC 2047 encoded words, folded to keep lines short.
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=header_name).encode(linesep="\r\n")
+
+
+def _qp_part(content_type: str, body: str) -> bytes:
+    """One part, quoted-printable (RFC 2045 section 6.7): 7-bit safe, lines under 76 characters."""
+    normalised = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not normalised.endswith("\n"):
+        normalised += "\n"
+    encoded = binascii.b2a_qp(normalised.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    return (f"Content-Type: {content_type}; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii") + encoded

@@ -1,0 +1,237 @@
+"""Handing one message to the mail system: an SMTP server over a reused connection, or a local
+Maildir when no server is configured (so the demo works offline).
+
+Failures are classified as RFC 5321 section 4.2.1 does: a 4yz reply is transient (try again
+later), a 5yz reply is permanent for that message. Network failures are transient.
+
+Configuration is one URL (``SMTP_URL``):
+
+- ``smtp://user:pass@host:587`` — STARTTLS when the server offers it (RFC 3207); required when
+  credentials are given, unless the host is the loopback interface.
+- ``smtps://user:pass@host:465`` — TLS from the first byte (RFC 8314 section 3.3).
+- ``?starttls=required`` / ``?starttls=off`` override the STARTTLS choice.
+
+Credentials are never sent over an unencrypted connection to another host.
+"""
+from __future__ import annotations
+
+import ipaddress
+import mailbox
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from crm.errors import ConfigError
+
+DEFAULT_TIMEOUT_S = 60.0
+# A connection idle longer than this is checked with NOOP before reuse: servers drop idle
+# sessions (RFC 5321 section 4.5.3.2.7 lets them time out after 5 minutes).
+IDLE_CHECK_S = 20.0
+
+
+class SendError(Exception):
+    """The message was not accepted. ``permanent`` means do not try this message again."""
+
+    def __init__(self, *, permanent: bool, code: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.code = code
+        self.reason = reason
+
+    def summary(self) -> str:
+        return f"{self.code} {self.reason}" if self.code else self.reason
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None:
+        """Return once the server accepted the message; raise SendError otherwise."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    implicit_tls: bool = False
+    starttls: str = "auto"  # auto | required | off
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_url(cls, url: str) -> "SmtpConfig":
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigError("SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        starttls = query.get("starttls", "auto").lower()
+        if starttls not in ("auto", "required", "off"):
+            raise ConfigError("SMTP_URL starttls must be auto, required or off")
+        implicit = parts.scheme == "smtps"
+        try:
+            port = parts.port or (465 if implicit else 587)
+        except ValueError:
+            raise ConfigError("SMTP_URL has an invalid port") from None
+        return cls(
+            host=parts.hostname,
+            port=port,
+            implicit_tls=implicit,
+            starttls="off" if implicit else starttls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def classify(code: int | None, message: bytes | str | None) -> SendError:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else (message or "")
+    text = " ".join(text.split())[:300]
+    permanent = code is not None and 500 <= code < 600
+    return SendError(permanent=permanent, code=code, reason=text or "no reason given")
+
+
+class SmtpTransport:
+    """One SMTP session reused for many messages; reconnects when the server drops it."""
+
+    name = "smtp"
+
+    def __init__(self, config: SmtpConfig, *, tls_context: ssl.SSLContext | None = None) -> None:
+        self.config = config
+        self._tls = tls_context or ssl.create_default_context()
+        self._conn: smtplib.SMTP | None = None
+        self._last_used = 0.0
+        self.connections_opened = 0
+
+    def _open(self) -> smtplib.SMTP:
+        cfg = self.config
+        try:
+            if cfg.implicit_tls:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls)
+            else:
+                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SendError(permanent=False, code=None, reason=f"connection failed ({type(exc).__name__})") from None
+        try:
+            self._greet(conn)
+        except smtplib.SMTPAuthenticationError as exc:
+            conn.close()
+            # Wrong credentials affect every message: transient per message, and the campaign's
+            # consecutive-failure limit pauses it rather than failing every lead.
+            raise SendError(permanent=False, code=exc.smtp_code, reason="SMTP login refused") from None
+        except smtplib.SMTPResponseException as exc:
+            conn.close()
+            raise classify(exc.smtp_code, exc.smtp_error) from None
+        except SendError:
+            conn.close()
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            conn.close()
+            raise SendError(permanent=False, code=None, reason=f"connection failed ({type(exc).__name__})") from None
+        self.connections_opened += 1
+        return conn
+
+    def _greet(self, conn: smtplib.SMTP) -> None:
+        cfg = self.config
+        conn.ehlo()
+        encrypted = cfg.implicit_tls
+        if not encrypted and cfg.starttls != "off" and conn.has_extn("starttls"):
+            conn.starttls(context=self._tls)
+            conn.ehlo()
+            encrypted = True
+        needs_tls = cfg.starttls == "required" or (cfg.username is not None and not cfg.loopback)
+        if needs_tls and not encrypted:
+            raise SendError(permanent=False, code=None, reason="the SMTP server does not offer STARTTLS")
+        if cfg.username:
+            conn.login(cfg.username, cfg.password or "")
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is not None and time.monotonic() - self._last_used > IDLE_CHECK_S:
+            try:
+                if self._conn.noop()[0] != 250:
+                    self._drop()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
+        self._conn = None
+
+    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None:
+        try:
+            conn = self._connection()
+            conn.sendmail(mail_from, [rcpt], raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, msg = next(iter(exc.recipients.values()), (None, b""))
+            raise classify(code, msg) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing the session (RFC 5321 section 3.8)
+                self._drop()
+            raise classify(exc.smtp_code, exc.smtp_error) from None
+        except UnicodeEncodeError:
+            raise SendError(permanent=True, code=None, reason="address is not ASCII (SMTPUTF8 not used)") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise SendError(permanent=False, code=None, reason=f"connection lost ({type(exc).__name__})") from None
+        finally:
+            self._last_used = time.monotonic()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+        self._drop()
+
+
+class MaildirTransport:
+    """Writes each message into a Maildir (readable by mutt, Thunderbird or `mailbox`)."""
+
+    name = "maildir"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._box: mailbox.Maildir | None = None
+
+    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None:
+        if self._box is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._box = mailbox.Maildir(self.path, create=True)
+        # Return-Path and Delivered-To record the envelope, as a delivering MTA would.
+        envelope = f"Return-Path: <{mail_from}>\r\nDelivered-To: {rcpt}\r\n".encode("ascii", "replace")
+        try:
+            self._box.add(envelope + raw)
+        except OSError as exc:
+            raise SendError(permanent=False, code=None, reason=f"cannot write the outbox folder ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        self._box = None
+
+
+def transport_from_settings(settings) -> Transport:  # noqa: ANN001
+    if settings.smtp_url:
+        return SmtpTransport(SmtpConfig.from_url(settings.smtp_url))
+    return MaildirTransport(settings.maildir)
+
