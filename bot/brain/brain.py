@@ -41,7 +41,12 @@ class Brain:
         if understander is None:
             from bot.understanding import Understander
 
-            understander = Understander()
+            llm = None
+            if ctx.settings.llm_enabled:  # optional: only messages the rules are unsure of reach it
+                from bot.understanding.llm import OpenAIJSON
+
+                llm = OpenAIJSON.from_settings(ctx.settings)
+            understander = Understander(llm=llm)
         self.understander = understander
         self.answerer = answerer
         settings = ctx.settings
@@ -68,6 +73,13 @@ class Brain:
 
     # -- the entry point ---------------------------------------------------------------------------
     def handle(self, message: Message) -> list[Reply]:
+        try:
+            return self._handle(message)
+        except Exception:  # the channel gets a plain apology; the details go to the log only
+            log.exception("the brain failed on a message", extra={"conversation": message.conversation_key})
+            return [replies.simple("error", "error")]
+
+    def _handle(self, message: Message) -> list[Reply]:
         now = self.clock()
         if message.agent_id is None or not self._known(message.agent_id):
             return [replies.simple("unknown_agent", "error")]
@@ -124,6 +136,8 @@ class Brain:
                 return {"choice": n} if 1 <= n <= count else replies.which_lead_again(count)
             if fixed in ("no", "cancel"):
                 return {"cancel": True}
+            if fixed == "yes":
+                return replies.which_lead_again(count)
             if action:
                 return None
             n = parse_choice(message.text or "", count)

@@ -13,7 +13,10 @@ from bot.understanding.replies import parse_reply
 Fixed = Literal["help", "yes", "no", "cancel", "undo"]
 
 _HELP = re.compile(r"^(?:help|\?|h|commands|menu|what can you do|how does this work|help me|help please)[\s!?.]*$")
-_UNDO = re.compile(r"^(?:undo|revert|roll ?back)(?:\s+(?:that|it|this|the last(?: one| plan| change)?|my last(?: plan| change)?|last|please))*[\s!.]*$")
+_UNDO = re.compile(
+    r"^(?:undo|revert|roll ?back)"
+    r"(?:\s+(?:that|it|this|the last(?: one| plan| change)?|my last(?: plan| change)?|last|please))*[\s!.]*$"
+)
 
 
 def fixed_command(text: str) -> Fixed | None:

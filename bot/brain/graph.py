@@ -1,10 +1,11 @@
 """The brain: one LangGraph graph that every channel's messages go through.
 
 ```
-            ┌──────────── help | undo | decide | follow_up | stale | clarify | answer ──► END
-START ─► understand ─┤
-            └─► resolve ─► [show] ─► plan ─► confirm ─► execute ─► END
-                  ▲ interrupt: "which lead?"      ▲ interrupt: "confirm?"
+START ─► understand ─┬─► help · undo · decide · follow_up · stale · clarify · answer ─► END
+                     └─► resolve ─┬─► show ─┬─► plan ─► confirm ─► execute ─► END
+                                  ├─► plan  └─► END
+                                  └─► END  (refusal, unknown status, dropped)
+interrupt(): in resolve "which lead?", in confirm "confirm?"
 ```
 
 - ``understand`` recognises fixed commands (help, yes/no/cancel, undo, buttons) by rule and
@@ -186,59 +187,64 @@ class Nodes:
     # -- resolve: one lead per action, asking which when several fit -------------------------------
     def resolve(self, state: BrainState) -> dict[str, Any]:
         msg = state["message"]
+        end = {"route": "end", "draft": [], "cards": [], "plan_id": None}
+        wanted = [a for a in state["understanding"]["actions"] if a["intent"] in LEAD_INTENTS]  # type: ignore[index]
+        # 1. One lead per action, asking when several fit. Nothing here reads or writes the CRM:
+        #    on resume this node starts again from the top and replays the answers given so far.
         chosen: dict[str, int] = {}
+        lead_ids: list[int] = []
+        for a in wanted:
+            f = a["fields"]
+            if not f.get("ambiguous"):
+                lead_ids.append(f.get("lead_id"))
+                continue
+            cands = f.get("candidates") or []
+            key = ",".join(str(c["lead_id"]) for c in cands)
+            if key not in chosen:
+                answer = interrupt({"kind": "choose", "count": len(cands),
+                                    "candidates": [{k: c.get(k) for k in ("lead_id", "name", "company", "email")}
+                                                   for c in cands],
+                                    "reply": replies.which_lead(cands, intent=a["intent"]).to_dict()})
+                if answer.get("cancel"):
+                    return {**end, "replies": _add(state, replies.simple("dropped"))}
+                chosen[key] = cands[int(answer["choice"]) - 1]["lead_id"]
+            lead_ids.append(chosen[key])
+        # 2. Check each lead (it exists, the speaker may act on it) and build the plan actions.
         draft: list[dict[str, Any]] = []
         cards: list[int] = []
         last_lead = state.get("last_lead_id")
-        end = {"route": "end", "draft": [], "cards": [], "plan_id": None}
-        for a in state["understanding"]["actions"]:  # type: ignore[index]
-            if a["intent"] not in LEAD_INTENTS:
-                continue
-            f = a["fields"]
-            lead_id = f.get("lead_id")
-            if f.get("ambiguous"):
-                cands = f.get("candidates") or []
-                key = ",".join(str(c["lead_id"]) for c in cands)
-                if key not in chosen:
-                    # Side-effect free up to here: on resume this node starts again from the top.
-                    answer = interrupt({"kind": "choose", "count": len(cands),
-                                        "candidates": [{k: c.get(k) for k in ("lead_id", "name", "company", "email")}
-                                                       for c in cands],
-                                        "reply": replies.which_lead(cands, intent=a["intent"]).to_dict()})
-                    if answer.get("cancel"):
-                        return {**end, "replies": _add(state, replies.simple("dropped"))}
-                    chosen[key] = cands[int(answer["choice"]) - 1]["lead_id"]
-                lead_id = chosen[key]
-            with self.sessions() as s:
-                agent = s.get(Agent, msg["agent_id"])
+        with self.sessions() as s:
+            agent = s.get(Agent, msg["agent_id"])
+            for a, lead_id in zip(wanted, lead_ids):
+                f = a["fields"]
                 lead = s.get(Lead, lead_id)
                 if lead is None:
                     return {**end, "replies": _add(state, replies.simple("lead_not_found", "error"))}
                 if not may_act(agent, lead):
                     exc = NotOwner(lead_id=lead.id, lead_name=lead.name,
                                    owner_name=lead.owner.name if lead.owner else None)
-                    reply = replies.not_owner_view(exc) if a["intent"] == "show_lead" else replies.refusal(exc)
-                    return {**end, "replies": _add(state, reply)}
-                lead_name = lead.name
-            last_lead = lead_id
-            conf = a.get("confidence")
-            if a["intent"] == "show_lead":
-                if lead_id not in cards:
-                    cards.append(lead_id)
-            elif a["intent"] == "update_status":
-                status = f.get("status")
-                if not status:
-                    return {**end, "replies": _add(state, replies.missing_status(lead_name)), "last_lead_id": last_lead}
-                if normalise_status(status) not in LEAD_STATUSES:
-                    return {**end, "replies": _add(state, replies.unknown_status(status))}
-                draft.append({"type": "update_status", "lead_id": lead_id, "to": normalise_status(status),
-                              "confidence": conf})
-            elif a["intent"] == "log_interaction":
-                draft.append({"type": "log_interaction", "lead_id": lead_id, "kind": f.get("kind") or "note",
-                              "summary": f.get("note") or "", "occurred_at": state["now"], "confidence": conf})
-            elif a["intent"] == "schedule_follow_up":
-                draft.append({"type": "schedule_follow_up", "lead_id": lead_id, "title": f.get("title") or "",
-                              "due_at": f.get("due"), "confidence": conf})
+                    refused = replies.not_owner_view(exc) if a["intent"] == "show_lead" else replies.refusal(exc)
+                    return {**end, "replies": _add(state, refused)}
+                last_lead = lead.id
+                conf = a.get("confidence")
+                if a["intent"] == "show_lead":
+                    if lead.id not in cards:
+                        cards.append(lead.id)
+                elif a["intent"] == "update_status":
+                    status = f.get("status")
+                    if not status:
+                        return {**end, "replies": _add(state, replies.missing_status(lead.name)),
+                                "last_lead_id": last_lead}
+                    if normalise_status(status) not in LEAD_STATUSES:
+                        return {**end, "replies": _add(state, replies.unknown_status(status))}
+                    draft.append({"type": "update_status", "lead_id": lead.id, "to": normalise_status(status),
+                                  "confidence": conf})
+                elif a["intent"] == "log_interaction":
+                    draft.append({"type": "log_interaction", "lead_id": lead.id, "kind": f.get("kind") or "note",
+                                  "summary": f.get("note") or "", "occurred_at": state["now"], "confidence": conf})
+                elif a["intent"] == "schedule_follow_up":
+                    draft.append({"type": "schedule_follow_up", "lead_id": lead.id, "title": f.get("title") or "",
+                                  "due_at": f.get("due"), "confidence": conf})
         route = "show" if cards else ("plan" if draft else "end")
         return {"draft": draft, "cards": cards, "last_lead_id": last_lead, "route": route,
                 "plan_id": str(uuid.uuid4()) if draft else None}
@@ -269,11 +275,10 @@ class Nodes:
                                 channel=msg["channel"], ttl_minutes=self.plan_ttl, now=now, plan_id=state["plan_id"])
                 reply = replies.plan(p, ttl_minutes=self.plan_ttl)
         except CrmError as exc:  # typed refusals from the action engine: NotOwner, UnknownStatus, ...
-            try:
-                reply = replies.refusal(exc)
-            except TypeError:
-                raise exc from None
-            return {"replies": _add(state, reply), "route": "end", "plan_id": None}
+            refused = replies.refusal(exc)
+            if refused is None:
+                raise
+            return {"replies": _add(state, refused), "route": "end", "plan_id": None}
         return {"replies": _add(state, reply), "route": "confirm"}
 
     def confirm(self, state: BrainState) -> dict[str, Any]:
@@ -283,7 +288,7 @@ class Nodes:
     def execute(self, state: BrainState) -> dict[str, Any]:
         d = state["decision"] or {}
         who = d.get("message") or state["message"]
-        reply = self._decide(state["plan_id"], d.get("decision", "cancel"), agent_id=who["agent_id"],  # type: ignore[arg-type]
+        reply = self._decide(state["plan_id"] or "", d.get("decision", "cancel"), agent_id=who["agent_id"],
                              channel=who["channel"], now=datetime.fromisoformat(d.get("now") or state["now"]))
         return {"replies": _add(state, reply)}
 
@@ -342,7 +347,8 @@ class Nodes:
     def clarify(self, state: BrainState) -> dict[str, Any]:
         reason = state.get("clarify") or "low_confidence"
         if reason == "unknown_status":
-            return {"replies": _add(state, replies.unknown_status((state.get("understanding") or {})["unknown_status"]))}
+            word = (state.get("understanding") or {})["unknown_status"]
+            return {"replies": _add(state, replies.unknown_status(word))}
         first = second = ""
         if reason == "close_intents":
             for a in (state.get("understanding") or {}).get("actions", []):

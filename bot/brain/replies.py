@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from bot.messages import Choice, Reply
 from bot.templating import render
@@ -43,12 +43,12 @@ def outcome(o: Outcome, *, undo_minutes: int) -> Reply:
                  kind=kind, plan_id=o.plan_id, ephemeral=kind == "error")  # type: ignore[arg-type]
 
 
-def refusal(exc: Exception) -> Reply:
-    """A typed error from the action engine, in words. Never the exception's own text."""
+def refusal(exc: Exception) -> Reply | None:
+    """A typed error from the action engine, in words (never the exception's own text); None if not one."""
     if isinstance(exc, NotOwner):
         text = render("brain/not_owner.j2", lead=exc.lead_name, owner=exc.owner_name)
     elif isinstance(exc, UnknownStatus):
-        text = render("brain/unknown_status.j2", status=exc.status, lead=None, valid=_statuses(exc.valid))
+        text = render("brain/unknown_status.j2", status=exc.status, lead=None, valid=list(exc.valid))
     elif isinstance(exc, UnknownKind):
         text = render("brain/unknown_kind.j2", kind=exc.kind, valid=exc.valid)
     elif isinstance(exc, InvalidAction):
@@ -56,17 +56,13 @@ def refusal(exc: Exception) -> Reply:
     elif isinstance(exc, LeadNotFound):
         text = render("brain/lead_not_found.j2")
     else:
-        raise TypeError(type(exc).__name__)
+        return None
     return Reply(text=text, kind="error", ephemeral=True)
 
 
 def not_owner_view(exc: NotOwner) -> Reply:
     return Reply(text=render("brain/not_owner_view.j2", lead=exc.lead_name, owner=exc.owner_name), kind="error",
                  ephemeral=True)
-
-
-def _statuses(values: Iterable[str]) -> list[str]:
-    return [v for v in values]
 
 
 def missing_status(lead: str | None) -> Reply:

@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from bot.context import AppContext
 from bot.settings import Settings
+from crm.errors import ConfigError
 from crm.models import ImapState
 from handlers.email_in.inbox import store_raw
 from handlers.email_in.service import InboxService
@@ -63,7 +64,7 @@ class ImapPoller:
     def __init__(self, settings: Settings, service: InboxService, *, backoff: Backoff = Backoff(),
                  connect: Callable[[], IMAPClient] | None = None, idle_max: float = IDLE_MAX_SECONDS) -> None:
         if not settings.imap_host or not settings.imap_user:
-            raise ValueError("the IMAP poller needs IMAP_HOST and IMAP_USER")
+            raise ConfigError("the IMAP poller needs IMAP_HOST and IMAP_USER")
         self.settings = settings
         self.service = service
         self.backoff = backoff

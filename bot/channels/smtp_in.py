@@ -5,8 +5,8 @@ healthchecks' ``smtpd.py`` and Zulip's email mirror do:
 
 - RCPT: only addresses at our domains (``settings.mail_domains``), only our mailboxes;
   anything else gets ``550 5.1.1`` (RFC 3463: bad destination mailbox). Nothing is relayed.
-- DATA: the raw message is stored (one committed INSERT, in a thread so the event loop keeps
-  serving) and ``250`` is returned; if the database cannot take it the answer is ``451 4.3.0``
+- DATA: the raw message is stored (a committed INSERT, made by a store thread so the event loop
+  keeps serving; concurrent sessions share commits) and ``250`` is returned; if the database cannot take it the answer is ``451 4.3.0``
   so the sending server keeps the message and tries again (RFC 5321 section 4.2.5).
   Messages over the size limit get ``552`` from aiosmtpd (and SIZE is advertised, RFC 1870).
 - Processing happens after, on a queue drained by one thread in this process. Rows it never
@@ -24,7 +24,7 @@ import logging
 import queue
 import ssl
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Callable
 
 from aiosmtpd.controller import Controller
@@ -41,7 +41,8 @@ log = logging.getLogger("crmbot.smtp_in")
 # RFC 5321 section 4.5.1 requires postmaster.
 MAILBOXES = frozenset({"reply", "bounce", "bounces", "postmaster", "abuse"})
 READY_TIMEOUT = 30.0  # generous: CI machines can be slow to start the server thread
-STORE_THREADS = 4
+STORE_BATCH = 100
+PROCESS_BATCH = 10  # short enough that a batch never holds the database long
 DRAIN_SECONDS = 60
 
 
@@ -79,12 +80,9 @@ class InboundController(Controller):
 class InboundHandler:
     """aiosmtpd handler: check recipients, store the data, hand the stored id on."""
 
-    def __init__(self, *, settings: Settings, store: Callable[[bytes, str | None, list[str]], int | None],
-                 on_stored: Callable[[int], None], executor: ThreadPoolExecutor) -> None:
+    def __init__(self, *, settings: Settings, storer: "Storer") -> None:
         self.settings = settings
-        self.store = store
-        self.on_stored = on_stored
-        self.executor = executor
+        self.storer = storer
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201
         refusal = recipient_refusal(address, self.settings)
@@ -96,16 +94,76 @@ class InboundHandler:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
         raw = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
         try:
-            inbound_id = await loop.run_in_executor(
-                self.executor, self.store, raw, envelope.mail_from or None, list(envelope.rcpt_tos))
+            await asyncio.wrap_future(self.storer.submit(raw, envelope.mail_from or None, list(envelope.rcpt_tos)))
         except Exception:
             log.exception("storing an inbound message failed; the sender will retry")
             return "451 4.3.0 Temporary failure storing the message, please try again later"
-        if inbound_id is not None:
-            self.on_stored(inbound_id)
         return "250 2.0.0 OK: message accepted"
+
+
+class Storer(threading.Thread):
+    """Stores messages for every SMTP session in this process, committing them in groups.
+
+    Each message's 250 waits for the commit that holds it; while one commit is on disk the next
+    messages queue up and share the next one, so a busy server pays one fsync per group rather
+    than per message (group commit), and an idle one answers at once.
+    """
+
+    _STOP = object()
+
+    def __init__(self, service: InboxService, *, on_stored: Callable[[int], None], max_batch: int = STORE_BATCH) -> None:
+        super().__init__(name="smtp-store", daemon=True)
+        self.service = service
+        self.on_stored = on_stored
+        self.max_batch = max_batch
+        self.queue: queue.Queue[Any] = queue.Queue()
+
+    def submit(self, raw: bytes, mail_from: str | None, rcpt_to: list[str]) -> Future:
+        future: Future = Future()
+        self.queue.put((raw, mail_from, rcpt_to, future))
+        return future
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.queue.put(self._STOP)
+        self.join(timeout)
+
+    def run(self) -> None:
+        while True:
+            batch, stop = _take(self.queue, self._STOP, self.max_batch)
+            if batch:
+                self._store(batch)
+            if stop:
+                return
+
+    def _store(self, batch: list[tuple[bytes, str | None, list[str], Future]]) -> None:
+        try:
+            ids = self.service.store_many([(raw, mail_from, rcpt) for raw, mail_from, rcpt, _ in batch],
+                                          source="smtp")
+        except Exception as exc:
+            for *_, future in batch:
+                future.set_exception(exc)
+            return
+        for (*_, future), inbound_id in zip(batch, ids):
+            future.set_result(inbound_id)
+            if inbound_id is not None:
+                self.on_stored(inbound_id)
+
+
+def _take(q: "queue.Queue[Any]", stop_marker: object, most: int) -> tuple[list[Any], bool]:
+    """Block for one item, then take whatever else is already waiting (up to ``most``)."""
+    items: list[Any] = []
+    item = q.get()
+    while True:
+        if item is stop_marker:
+            return items, True
+        items.append(item)
+        if len(items) >= most:
+            return items, False
+        try:
+            item = q.get_nowait()
+        except queue.Empty:
+            return items, False
 
 
 class PasswordCheck:
@@ -124,7 +182,8 @@ class PasswordCheck:
 
 
 class Processor(threading.Thread):
-    """One thread that processes stored messages in order, each in its own transaction."""
+    """One thread that processes stored messages in order; what queued up while it was busy is
+    processed together in one transaction (each message in its own savepoint)."""
 
     _STOP = object()
 
@@ -137,18 +196,25 @@ class Processor(threading.Thread):
         self.queue.put(inbound_id)
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Finish the batch in hand and stop; queued rows stay ``received`` for the next run."""
+        try:
+            while True:
+                self.queue.get_nowait()
+        except queue.Empty:
+            pass
         self.queue.put(self._STOP)
         self.join(timeout)
 
     def run(self) -> None:
         while True:
-            item = self.queue.get()
-            if item is self._STOP:
+            batch, stop = _take(self.queue, self._STOP, PROCESS_BATCH)
+            if batch:
+                try:
+                    self.service.process_many(batch)
+                except Exception:  # the rows stay received; the drain picks them up later
+                    log.exception("processing inbound messages failed", extra={"inbound_ids": batch[:20]})
+            if stop:
                 return
-            try:
-                self.service.process(item)
-            except Exception:  # the row stays received; the drain picks it up later
-                log.exception("processing an inbound message failed", extra={"inbound_id": item})
 
 
 class SmtpIn:
@@ -161,7 +227,7 @@ class SmtpIn:
         self.service = service
         self.controller: InboundController | None = None
         self.processor: Processor | None = None
-        self.executor: ThreadPoolExecutor | None = None
+        self.storer: Storer | None = None
 
     def smtp_parameters(self) -> dict[str, Any]:
         s = self.settings
@@ -187,12 +253,9 @@ class SmtpIn:
         params = self.smtp_parameters()
         self.processor = Processor(self.service)
         self.processor.start()
-        self.executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="smtp-store")
-        handler = InboundHandler(
-            settings=self.settings,
-            store=lambda raw, mail_from, rcpt: self.service.store(raw, source="smtp", mail_from=mail_from,
-                                                                  rcpt_to=rcpt),
-            on_stored=self.processor.submit, executor=self.executor)
+        self.storer = Storer(self.service, on_stored=self.processor.submit)
+        self.storer.start()
+        handler = InboundHandler(settings=self.settings, storer=self.storer)
         self.controller = InboundController(handler, hostname=self.settings.smtp_in_host, port=self.settings.smtp_in_port,
                                      ready_timeout=READY_TIMEOUT, **params)
         self.controller.start()
@@ -214,9 +277,9 @@ class SmtpIn:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-            self.executor = None
+        if self.storer is not None:
+            self.storer.stop()
+            self.storer = None
         if self.processor is not None:
             self.processor.stop()
             self.processor = None

@@ -55,11 +55,13 @@ def _find_agent(ctx, as_email: str | None) -> tuple[int | None, list[str]]:  # n
         else:
             only = list(s.scalars(select(Agent).where(Agent.active.is_(True)).limit(2)))
             agent = only[0] if len(only) == 1 else None
-        emails = [] if agent else list(s.scalars(select(Agent.email).where(Agent.active.is_(True)).order_by(Agent.email)))
+        emails = [] if agent else list(s.scalars(
+            select(Agent.email).where(Agent.active.is_(True)).order_by(Agent.email)))
         return (agent.id if agent is not None and agent.active else None), emails
 
 
-def format_reply(reply: Reply) -> str:
+def format_reply(reply: Reply, *, first: int = 1) -> str:
+    """The reply as text; its choices are numbered from ``first``."""
     widths: list[int] = []
     for row in reply.table:
         for i, cell in enumerate(row):
@@ -67,7 +69,7 @@ def format_reply(reply: Reply) -> str:
                 widths.append(0)
             widths[i] = max(widths[i], len(str(cell)))
     table = ["  ".join(str(c).ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in reply.table]
-    return render("brain/console_reply.j2", r=reply, table=table)
+    return render("brain/console_reply.j2", r=reply, table=table, first=first)
 
 
 class Console:
@@ -79,15 +81,16 @@ class Console:
         with ctx.sessions() as s:
             self.email = s.get(Agent, agent_id).email
         self.key = f"console:{self.email}"
-        self.choices: list[dict[str, Any]] = []  # decoded values of the last reply's choices
+        # Every choice shown since the user last typed, numbered on from one reply to the next so
+        # that "3" means the same button whichever reply offered it.
+        self.choices: list[dict[str, Any]] = []
         self.labels: list[str] = []
         self.notified_plan: str | None = None  # a proposal shown as a notification, for a typed yes/no
 
     def show(self, reply: Reply, *, notification: bool = False) -> None:
-        self.out.write(format_reply(reply) + "\n\n")
-        if reply.choices:
-            self.choices = [_decode(c.value) for c in reply.choices]
-            self.labels = [c.label.strip().lower() for c in reply.choices]
+        self.out.write(format_reply(reply, first=len(self.choices) + 1) + "\n\n")
+        self.choices += [_choice_action(reply, c.value) for c in reply.choices]
+        self.labels += [c.label.strip().lower() for c in reply.choices]
         if reply.plan_id and reply.kind in ("plan", "proposal"):
             self.notified_plan = reply.plan_id if notification else None
 
@@ -119,8 +122,8 @@ class Console:
         if self.choices:
             if t.isdigit() and 1 <= int(t) <= len(self.choices):
                 return self.choices[int(t) - 1]
-            if t in self.labels:
-                return self.choices[self.labels.index(t)]
+            if t in self.labels:  # a label offered twice means the newest offer
+                return self.choices[len(self.labels) - 1 - self.labels[::-1].index(t)]
         if self.notified_plan and fixed_command(t) in ("yes", "no", "cancel"):
             decision = "confirm" if fixed_command(t) == "yes" else "cancel"
             return {"plan_id": self.notified_plan, "decision": decision}
@@ -133,12 +136,17 @@ class Console:
             self.show(reply)
 
 
-def _decode(value: str) -> dict[str, Any]:
+def _choice_action(reply: Reply, value: str) -> dict[str, Any]:
+    """A choice's value as Message.action; a bare "confirm"/"cancel" on a plan gets the plan's id."""
     try:
         decoded = json.loads(value)
     except ValueError:
-        return {"value": value}
-    return decoded if isinstance(decoded, dict) else {"value": decoded}
+        decoded = value
+    if not isinstance(decoded, dict):
+        decoded = {"decision": str(decoded)}
+    if reply.plan_id and decoded.get("decision") in ("confirm", "cancel"):
+        decoded.setdefault("plan_id", reply.plan_id)
+    return decoded
 
 
 def run_chat(ctx, *, as_email: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None,  # noqa: ANN001
@@ -184,14 +192,8 @@ def run_chat(ctx, *, as_email: str | None, stdin: TextIO | None = None, stdout: 
 
 
 def _default_answerer(ctx):  # noqa: ANN001, ANN202
-    """The question answerer, when this build has one (handlers.answers)."""
-    import importlib
+    """The question answerer (documents and CRM data); it opens its models on first use."""
+    import handlers.answers as answers
 
-    try:
-        module = importlib.import_module("handlers.answers")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("handlers.answers",):
-            return None
-        raise
-    factory = getattr(module, "build_answerer", None)
-    return factory(ctx) if factory is not None else None
+    factory = getattr(answers, "build_answerer", None)
+    return factory(ctx) if factory is not None else answers.Answerer(ctx=ctx)

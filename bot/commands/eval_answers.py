@@ -43,7 +43,7 @@ def _run(args, ctx) -> int:  # noqa: ANN001
     ev = load_eval_file(args.file)  # InvalidInput (exit 2) names the bad field and index
     llm = None
     if args.llm:
-        from handlers.answers.chat import chat_model_from_settings
+        from handlers.documents.llm import chat_model_from_settings
 
         llm = chat_model_from_settings(ctx.settings)
         if llm is None:

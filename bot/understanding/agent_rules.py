@@ -26,16 +26,20 @@ STATUS_RULES: list[tuple[str, re.Pattern]] = [
 STATUS_TARGET = re.compile(r"\b(?:to|as|into|in|status|stage|is now|are now|now)\s*:?\s*$")
 
 # -- interaction kinds ------------------------------------------------------------------------
+# Places a viewing is of ("showed him round the 2br unit").
+PLACE = r"(?:flat|flats|apartment|apartments|unit|units|property|properties|house|home|homes|penthouse|show|model|site|villa|villas|townhouse|townhouses|duplex|studio|plot|building|tower|development|showroom|show ?home|show ?flat|place|\d\s?(?:br|bed|bedroom)s?)"
 NOTE_START = re.compile(
     r"^(?:(?:please|pls|can you|could you|also|and)\s+)*(?:(?:log|record|add|jot|save|write|make|put|leave)\s+(?:down\s+)?(?:a\s+|an\s+|the\s+)?(?:quick\s+|short\s+)?(?:note|notes|comment|memo)\b|(?:(?:quick|short|small|little|important|brief|private|internal|general)\s+)?(?:note|notes|comment|memo|fyi)\s*(?::|-|on|for|about|re|to|that)|fyi\b|note\b|jot\b|(?:update|heads up|for the record|fyi|info)\s*:|remember that\b|keep in mind\b|bear in mind\b|for the record\b|add (?:this|that|it) to (?:@lead|his|her|their|the)\s*'?s?\s*(?:notes|file|record)\b)"
 )
 # "log: ...", "record that ...": a note unless the rest names another kind.
 SOFT_NOTE_START = re.compile(r"^(?:(?:please|pls|can you|could you|also|and)\s+)*(?:log|record|write down|save)\s*(?::|-|that\b)")
 # The purpose of an interaction names its kind best ("met up with Liam for a viewing").
+# "came in to see the show apartment": what they came to do names the kind.
+VIEWING_PURPOSE = re.compile(r"\bto (?:see|view|look at|look round|look around|tour|inspect|check out) (?:the |a |an |our |his |her |their )?(?:\S+\s+){0,2}?" + PLACE + r"\b")
 KIND_PURPOSE = re.compile(r"\bfor (?:a|an|the|another|his|her|their)\s+(?:second\s+|2nd\s+|quick\s+)?(viewing|tour|site visit|showing|meeting|call|coffee|lunch|chat)\b")
 KIND_RULES: list[tuple[str, re.Pattern]] = [
     ("note", re.compile(r"\bnotes?\b|\bjot(?:ted)?\b|\bnoted\b|\bmemo\b|\bcomment\b|^fyi\b")),
-    ("viewing", re.compile(r"\bviewings?\b|\bshowed\b|\bshown\b|\bshowing\b|\btour(?:ed|s|ing)?\b|\bsite visits?\b|\binspect(?:ion|ed|ions)?\b|\bsaw (?:it|the)\b|\bview(?:ed)? (?:it|the|a|our|\d)|\bchecked out the\b|\bshow (?:flat|home|apartment|unit|house|suite)\b|\btook @lead (?:to see|around|round|to view|to the site)\b|\b(?:to )?see (?:the|a|our) (?:unit|flat|apartment|property|house|penthouse|place|villa|show|site|model)\b|\bvisit(?:ed|s)?\b|\bwalk(?:ed)? @lead (?:through|round|around) the (?:flat|apartment|unit|property|house|penthouse|show|model|site|villa)|\bwalk\s?-?throughs?\b|\bopen house\b|\bsaw the (?:flat|apartment|unit|property|house|penthouse|place|villa)\b|\bview(?:ed)? the (?:flat|apartment|unit|property|house|penthouse|place|villa)\b")),
+    ("viewing", re.compile(r"\bviewings?\b|\bshowed\b|\bshown\b|\bshowing\b|\btour(?:ed|s|ing)?\b|\bsite visits?\b|\binspect(?:ion|ed|ions)?\b|\bsaw (?:it|the)\b|\bview(?:ed)? (?:it|the|a|our|\d)|\bchecked out the\b|\bshow (?:flat|home|apartment|unit|house|suite)\b|\btook @lead (?:to see|around|round|to view|to the site)\b|\b(?:to )?see (?:the|a|our) (?:unit|flat|apartment|property|house|penthouse|place|villa|show|site|model)\b|\bvisit(?:ed|s)?\b|\b(?:walk(?:ed)?|took|taken|take|brought|showed) @lead (?:through|round|around|over|to see|to view|to)\b(?:\s+\S+){0,4}?\s+" + PLACE + r"\b|\bwalk\s?-?throughs?\b|\bopen house\b|\bsaw the (?:flat|apartment|unit|property|house|penthouse|place|villa)\b|\bview(?:ed)? the (?:flat|apartment|unit|property|house|penthouse|place|villa)\b")),
     ("email", re.compile(r"\be-?mail(?:ed|s|ing)?\b|\bforwarded\b|\bshared (?:the|a|our|my|some)\b|\blinkedin\b|\breplied to\b|\bmailed\b|\bwrote (?:to|an?|@lead)\b|\bsent (?:@lead|him|her|them) (?:an? )?(?:email|mail|note|message|the|a|over|our|my|some|his|her|their)\b|\bsent (?:an? )?(?:email|mail|message)\b|\bsent\b(?:\s+\S+){0,6}\s+to\s+@lead\b|\bsent (?:@lead|him|her|them) (?:a|an) (?:text|message|whatsapp)\b|\btexted\b|\bmessaged\b|\bwhatsapp(?:ed)?\b|\bdropped (?:@lead|him|her|them) a line\b|\bsms\b")),
     ("meeting", re.compile(r"\bmeet(?:ing|ings)?\b|\bmet\b|\bsat down\b|\bcoffee\b|\blunch\b|\bdinner\b|\bbreakfast\b|\bdrinks\b|\bin person\b|\bin-person\b|\bcame (?:in|by|over)\b|\bcame to (?:the|our|my) (?:office|agency)\b|\bstopped by\b|\bdropped by\b|\bpopped in\b|\bface[- ]to[- ]face\b|\bdropped (?:in|into|by)\b|\bgrabbed (?:a )?(?:coffee|lunch|drinks?|dinner)\b|\bat (?:the|our|his|her|their) (?:office|sales office|agency)\b")),
     ("call", re.compile(r"\bcall(?:ed|s|ing)?\b|\bby phone\b|\bmobile\b|\bcell\b|\bcouldn't reach\b|\bcould not reach\b|\breached @lead\b|\bphone(?:d)?\b|\brang\b|\bring(?:ing)?\b|\bvoicemail\b|\bvoice mail\b")),
@@ -66,7 +70,7 @@ HELP = re.compile(
 SHOW_LEAD = [
     (0.95, re.compile(POLITE + r"(?:show|pull up|open|display|view|look up|lookup|bring up|find|get|fetch|check|see)\s+(?:me\s+)?(?:up\s+)?(?:the\s+)?(?:lead\s+|record\s+|profile\s+|details\s+|info\s+|card\s+|file\s+)?(?:for\s+|of\s+|on\s+)?" + L + r"(?!\s*(?:'s\s+)?(?:budget|status|stage|follow|reminders|last)\b)")),
     (0.9, re.compile(r"\b(?:details|detail|info|information|profile|record|card|summary|file|contact details|overview|everything)\s+(?:on|for|of|about)\s+(?:the\s+)?" + L)),
-    (0.9, re.compile(L + r"\s*'s?\s+(?:profile|details|record|card|info|information|file|contact details|lead card|page)\b")),
+    (0.9, re.compile(L + r"\s*(?:'s?)?\s+(?:profile|details|record|card|info|information|file|contact details|lead card|page)\s*[?!.]*$|" + L + r"\s*'s?\s+(?:profile|details|record|card|info|information|file|contact details|lead card|page)\b")),
     (0.9, re.compile(r"^(?:who is|who's|whos|tell me about|what do (?:we|i) (?:have|know) (?:on|about)|anything on|what about|(?:what's|what is|whats) (?:the )?(?:latest|new|happening|going on|the story|the deal|up) (?:on|with)|any (?:notes|news|updates?|info|history|activity) (?:on|about|for|with)|(?:how's|how is) (?:it going with )?(?:things with )?)\s*(?:the\s+)?" + L)),
     (0.85, re.compile(r"^(?:lead (?:card|profile|details|record|info)|profile|details|info|card)\s*:?\s*(?:for\s+|of\s+|on\s+)?" + L)),
     (0.9, re.compile(r"\b(?:show|pull up|open|display|view|look up|bring up)\s+(?:me\s+)?(?:the\s+)?@lead\s+(?:lead|record|profile|details|card|file)\b")),
@@ -80,7 +84,9 @@ DATA_WEAK = re.compile(r"\b(?:my|mine|i|me|i've|i'm|we|our|today|tomorrow|this w
 DOCS = re.compile(
     r"\b(?:gym|pools?|parking|car park|amenit\w*|facilit\w*|payment plans?|plans?|instal+ments?|service charges?|charges?|fees?|deposits?|completion|complet\w*|handover|hand-over|ready|pets?|pet-friendly|furnished|furniture|floors?|floor ?plans?|views?|sea|storage|concierge|security|metro|station|transport|schools?|nearby|near|close to|far|distance|location|located|area|neighbou?rhood|finish(?:es|ing)?|kitchens?|appliances|penthouses?|bedrooms?|beds?|br|studios?|units?|apartments?|flats?|villas?|townhouses?|prices?|pricing|costs?|sq ?ft|sqm|square (?:feet|metres|meters)|size|sizes|big|large|balcon(?:y|ies)|terraces?|gardens?|brochures?|developers?|development|projects?|buildings?|towers?|phase|warrant\w*|polic(?:y|ies)|cancell?ation|reservations?|reserve|refund\w*|freehold|leasehold|tenure|mortgages?|rental|yield|roi|tax\w*|maintenance|lifts?|elevators?|ceilings?|spec\w*|documents?|docs?|contract terms|included|include|comes? with|come with|allowed|discounts?|incentives?|offers?|launch|available units|availability|sizes?|layouts?|orientation|heating|cooling|air ?con\w*|solar|energy|rating|epc|beach|waterfront|marina|school district|commute)\b"
 )
-UNKNOWN_TOPICS = re.compile(r"\b(?:weather|joke|music|song|pizza|flight|flights|game|score|capital of|recipe|movie|news|stock|bitcoin|translate|poem|temperature)\b")
+UNKNOWN_TOPICS = re.compile(r"\b(?:weather|joke|jokes|music|songs?|lyrics|pizza|flights?|games?|match|matches|football|soccer|cricket|basketball|nba|nfl|premier league|champions league|tennis|score|capital of|recipes?|movies?|films?|netflix|news|stocks?|bitcoin|crypto|translate|poem|temperature|horoscope|lottery|traffic|election|president|meme)\b")
+# What makes a question about the CRM rather than small talk that shares a verb ("who won the match").
+CRM_NOUNS = re.compile(r"@lead|\b(?:leads?|clients?|prospects?|customers?|buyers?|contacts?|deals?|pipeline|follow\s*-?\s*ups?|followups?|reminders?|tasks?|status|stage|budgets?|interactions?|viewings|meetings|calls|emails|commission|sales|my|our|i|we)\b")
 
 LOG_RULES = [
     (1.0, re.compile(POLITE + r"(?:log|record|add|jot|save|write|capture|register|enter|put)\b(?!\s+(?:him|her|them|@lead)\s+(?:to|as|in|into)\b)(?=.*\b(?:call|meeting|viewing|notes?|comment|email|visit|tour|chat|conversation|that|interaction|activity|:|@lead|him|her|them|down|phone|zoom|coffee|lunch)\b|.*:)")),
@@ -107,7 +113,7 @@ PAST_INTERACTION = re.compile(
 )
 FOLLOW_RULES = [
     (1.0, re.compile(r"\bremind(?:er|ers)?\b|\bremnd\b|\bping me\b|\bnudge me\b|\balert me\b|\bnotify me\b|\bto-?do\b|\bdon't let me forget\b|\bset (?:up )?(?:a |an )?(?:reminder|task|follow\s*-?\s*up|alarm)\b|\bschedul\w*\b")),
-    (0.95, re.compile(r"\bfollow\s*-?\s*up\b|\bcheck in (?:with|on)\b|\bcircle back\b|\bchase\b|\bchasing\b|\bcall (?:@lead|him|her|them)\s+back\b|\bget back to\b|\breach out to\b|\btouch base\b")),
+    (0.95, re.compile(r"\bfollow\s*-?\s*up\b|\b(?:ping|nudge|poke|bug|chase|hassle)\s+(?:@lead|him|her|them)\b|\bcheck in (?:with|on)\b|\bcircle back\b|\bchase\b|\bchasing\b|\bcall (?:@lead|him|her|them)\s+back\b|\bget back to\b|\breach out to\b|\btouch base\b")),
     (0.9, re.compile(POLITE + r"(?:book|arrange|set up|setup|organi[sz]e|plan|pencil in|line up|fix up)\b(?=.*(?:@lead|him|her|them|call|meeting|viewing|tour|visit|chat|appointment|showing|it\b|one\b|zoom|coffee|lunch))")),
     (0.9, re.compile(r"\b(?:need to|have to|must|should|got to|gotta|going to|gonna|i'll|i will|we'll|we will|want to|plan to|planning to)\s+(?:call|ring|phone|email|e-mail|text|meet|visit|see|contact|send|check|follow|chase|show)\b")),
     (0.85, re.compile(POLITE + r"(?:try|call|ring|phone|email) (?:again|back|later)\b")),
@@ -121,6 +127,9 @@ STATUS_VERB = re.compile(
 STATUS_WORD_STATE = re.compile(
     r"\b(?:status|stage)\b|\b(?:is|are|'s|was|has been|have been|now|went|gone|got)\b|^\s*@lead\s*(?::|-|to|=)|^@lead\s*$|^\s*$"
 )
+
+
+BACK_TO_STATUS = re.compile(r"^@lead\s*(?::|-|,)?\s*(?:(?:is|now|back|moved|goes|gone)\s+)*(?:in|into|to|as|at)\s+(?:the\s+)?follow\s*-?\s*up(?:\s+(?:stage|status))?\s*[.!]*$")
 
 
 @dataclass
@@ -167,6 +176,8 @@ def find_kind(text: str) -> str | None:
         lead_in = re.match(r"\s*(?:(?:my|our|a|an|the|i|we|just|had|have|did|quick|short|long|good|great)\s+)*(?:call|phone call|meeting|viewing|email|site visit|tour|coffee|lunch|zoom|chat|called|met|emailed|mailed|showed|spoke|talked|phoned|rang|toured|visited|texted)\b", rest)
         kind = find_kind(lead_in.group(0)) if lead_in else None
         return kind or "note"
+    if VIEWING_PURPOSE.search(text):
+        return "viewing"
     m = KIND_PURPOSE.search(text)
     if m:
         word = m.group(1)
@@ -189,6 +200,8 @@ def classify(text: str, *, is_question: bool, has_lead: bool, has_future_due: bo
         return ClauseIntent(None, 0.0)
     if re.match(r"^(?:status\s+)?update\s*:?\s*(?:for\s+|on\s+)?@lead\s*[:\-]?$", t):
         return ClauseIntent("update_status", 0.6)  # "update: John Doe - negotiating"
+    if BACK_TO_STATUS.match(t):
+        return ClauseIntent("update_status", 0.97)  # "diego: back in follow-up" names a stage, not a task
     if HELP.search(t) and not re.search(r"\b(?:remind|log|move|mark|set)\b.*@lead", t):
         return ClauseIntent("help", 0.95)
     scores: dict[str, float] = {}
@@ -272,7 +285,7 @@ def _route_question(t: str, *, has_lead: bool) -> ClauseIntent:
     for w, rx in SHOW_LEAD:
         if rx.search(t) and not re.search(r"\b(?:budget|status|stage|last|when|how many|how much|follow|remind)\b", t):
             return ClauseIntent("show_lead", w)
-    if UNKNOWN_TOPICS.search(t) and not DATA_STRONG.search(t):
+    if UNKNOWN_TOPICS.search(t) and not has_lead and not CRM_NOUNS.search(t):
         return ClauseIntent("unknown", 0.7)
     data = len(DATA_STRONG.findall(t)) + 0.3 * len(DATA_WEAK.findall(t))
     docs = len(DOCS.findall(t))

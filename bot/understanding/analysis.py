@@ -23,7 +23,8 @@ STRONG_BOUNDARIES = frozenset({".", "!", "?", ";", "\n"})
 _NAME_FOLLOWERS = frozenset("is 's was has had wants said signed bought called rang phoned emailed : - , agreed came".split())
 _NAME_PRECEDERS = frozenset(
     "with w/ to for about call called email emailed meet met phone phoned ring rang text texted send sent tell told ask "
-    "asked show showed remind ping chase mark move set update give gave see saw".split()
+    "asked show showed remind ping chase mark move set update give gave see saw put moved marked updated pinged "
+    "chased reminded visited toured".split()
 )
 
 
@@ -142,21 +143,49 @@ def analyse(text: str, *, nlp, gazetteer: Gazetteer | None, speller: Speller) ->
         for tk in toks:
             if tk.mention is not None and tk.mention < 0:
                 tk.mention = base + (-tk.mention - 1)
+    if gazetteer and len(mentions) > 1:
+        toks, mentions = _join_names(toks, mentions, gazetteer)
     return Analysis(text=text, toks=toks, mentions=mentions)
+
+
+def _join_names(toks: list[NTok], mentions: list[Mention], gazetteer: Gazetteer) -> tuple[list[NTok], list[Mention]]:
+    """A first name and a (maybe misspelt) surname found apart are one lead when only one fits both."""
+    out: list[NTok] = []
+    for tk in toks:
+        prev = out[-1] if out else None
+        if prev is not None and prev.mention is not None and tk.mention is not None and prev.mention != tk.mention:
+            m1, m2 = mentions[prev.mention], mentions[tk.mention]
+            key = gazetteer.joined(m1.key, m2.key)
+            if key is not None:
+                mentions.append(Mention(m1.start, m2.end, key, fuzzy=m1.fuzzy or m2.fuzzy))
+                prev.mention = len(mentions) - 1
+                prev.end = tk.end
+                continue
+        out.append(tk)
+    return out, mentions
 
 
 def _keep_names(doc: Doc, text: str, mentions: list[Mention]) -> list[Mention]:
     """Drop one-word mentions that are really the everyday word ("mark as won", "in April")."""
-    kept = []
+    kept: list[Mention] = []
     for m in mentions:
         if m.end - m.start == 1:
             tok = doc[m.start]
             word = tok.norm_
             if word in WORD_NAMES or word in MONTHS:
-                if not _reads_as_name(doc, text, m.start, word):
+                # Named once, a name throughout; and "Daniel and grace" lists two people.
+                named_before = any(k.key == m.key for k in kept)
+                listed = bool(kept) and _listed_after(doc, kept[-1], m.start)
+                if not (named_before or listed or _reads_as_name(doc, text, m.start, word)):
                     continue
         kept.append(m)
     return kept
+
+
+def _listed_after(doc: Doc, prev: Mention, i: int) -> bool:
+    """Whether token ``i`` follows the mention ``prev`` across a bare "and", "&" or comma."""
+    between = [doc[k].norm_ for k in range(prev.end, i)]
+    return len(between) == 1 and between[0] in ("and", "&", ",", "or")
 
 
 def _reads_as_name(doc: Doc, text: str, i: int, word: str) -> bool:

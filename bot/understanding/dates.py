@@ -247,8 +247,6 @@ class DueParser:
                 d = today + timedelta(days=7 - today.weekday())
             elif "weekend" in w:
                 d = _next_weekday(today, 5)
-                if w == "next weekend" and (d - today).days < 7 and today.weekday() < 5:
-                    d = d
             elif "week" in w or w == "eow":
                 d = _next_weekday(today, 4) if today.weekday() >= 4 else today + timedelta(days=4 - today.weekday())
             elif w == "next month":
@@ -260,8 +258,6 @@ class DueParser:
             mon = m.group("mon") or m.group("mon2")
             dd = int(m.group("d") or m.group("d2"))
             y = m.group("y") or m.group("y2")
-            if mon in ("may", "mar", "jun", "jan", "sep", "dec", "oct", "aug", "apr", "nov", "feb", "jul") and m.group("d2") is None and not re.match(r"[\s.]", text[m.end(1) if m.group("mon") else 0 :][:1] or " "):
-                pass
             if mon == "may" and m.group("mon") and re.search(r"\b(?:i|we|you|he|she|they|it)\s*$", text[: m.start()]):
                 continue  # "we may 2 ..." is the verb
             d = _next_month_day(today, MONTHS[mon], dd, int(y) if y else None)

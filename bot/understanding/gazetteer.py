@@ -59,6 +59,7 @@ class Gazetteer:
         self.rows = {r.id: r for r in rows}
         self.entries: dict[str, Entry] = {}
         self._single: dict[str, str] = {}  # one-word keys, for the typo pass
+        self.name_keys: dict[int, str] = {}  # lead id -> the key of its full name
         for r in rows:
             self._add_lead(r)
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
@@ -72,8 +73,11 @@ class Gazetteer:
             t.norm_ = token_norm(t.text)
         return doc
 
+    def _key(self, phrase: str) -> str:
+        return " ".join(token_norm(t.text) for t in self.nlp.make_doc(fold(phrase).strip()))
+
     def _put(self, phrase: str, fld: str, query: str, lead_id: int) -> None:
-        key = " ".join(token_norm(t.text) for t in self.nlp.make_doc(fold(phrase).strip()))
+        key = self._key(phrase)
         if not key or len(key) < 2:
             return
         entry = self.entries.get(key)
@@ -90,6 +94,7 @@ class Gazetteer:
         name = (r.name or "").strip()
         if name:
             self._put(name, "name", name, r.id)
+            self.name_keys[r.id] = self._key(name)
             plain = re.sub(r"[^\w\s-]", "", fold(name))
             if plain != fold(name):
                 self._put(plain, "name", name, r.id)
@@ -139,6 +144,17 @@ class Gazetteer:
             taken.update(range(m.start, m.end))
         kept.sort(key=lambda m: m.start)
         return kept
+
+    def joined(self, first: str, second: str) -> str | None:
+        """Two names side by side that fit one lead only ("sarah" + a misspelt "whitfeld"): the key of
+        that lead's full name, so that the pair is read as one mention."""
+        a, b = self.entries.get(first), self.entries.get(second)
+        if a is None or b is None or a.field == "email" or b.field == "email":
+            return None
+        both = a.lead_ids & b.lead_ids
+        if len(both) != 1:
+            return None
+        return self.name_keys.get(next(iter(both)))
 
     def fuzzy(self, word: str) -> str | None:
         """The one-word key a misspelt name was meant to be ("jonh" -> "john")."""

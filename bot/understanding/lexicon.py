@@ -16,6 +16,24 @@ SHORTHAND = {
     "thurs": "thursday", "thu": "thursday", "fri": "friday", "noonish": "noon",
     "neg": "negotiating", "nego": "negotiating", "qual": "qualified",
     "asap": "asap", "eod": "eod", "cob": "cob", "eow": "eow",
+    "nxt": "next", "nex": "next", "wat": "what", "wot": "what", "abt": "about", "bout": "about",
+    "vm": "voicemail", "vmail": "voicemail", "yday": "yesterday", "yest": "yesterday", "ystd": "yesterday",
+    "2day": "today", "tdy": "today", "2nite": "tonight", "tonite": "tonight", "2night": "tonight",
+    "wknd": "weekend", "wkend": "weekend", "thru": "through", "l8r": "later", "ppl": "people",
+    "cuz": "because", "coz": "because", "bc": "because", "rn": "right now", "mtgs": "meetings",
+    "appts": "appointments", "convo": "conversation", "txt": "text", "txted": "texted", "msgd": "messaged",
+    "fup": "follow up", "wanna": "want to", "gotta": "got to", "shud": "should", "cud": "could",
+    "wud": "would", "thnx": "thanks", "ok'd": "okayed", "qualed": "qualified", "tmro": "tomorrow",
+    "tmorrow": "tomorrow", "tomorow": "tomorrow", "2mrw": "tomorrow", "2mro": "tomorrow", "nite": "night",
+}
+
+# Contractions typed without the apostrophe, read as the contraction ("dont" -> "don't"). Words
+# that are also ordinary words ("wed", "ill", "its", "well", "were", "lets", "shell") are left alone.
+CONTRACTIONS = {
+    w.replace("'", ""): w
+    for w in """don't doesn't didn't can't won't isn't aren't wasn't weren't haven't hasn't hadn't couldn't
+    shouldn't wouldn't mustn't needn't ain't i'm i've i'd you're you've you'll they're they've they'll he's
+    she's that's what's who's where's how's there's it'll that'll we've""".split()
 }
 
 # Every word a rule looks for: a token that is not an English word is corrected into one of these

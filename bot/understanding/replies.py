@@ -14,7 +14,7 @@ NO = re.compile(
     rf"(?:[\s,!.]+{_FILLER})*[\s!.]*$"
 )
 CANCEL = re.compile(
-    r"^(?:cancel|stop|abort|never ?mind|nvm|forget it|forget that|scrap that|scratch that|drop it|drop that|ignore that|ignore it|undo|quit|exit|leave it)"
+    r"^(?:(?:no|nah|nope|ok|okay|actually|hmm|oh|oops|sorry|wait)[\s,!.]+)*(?:cancel|stop|abort|never ?mind|nvm|forget it|forget that|scrap that|scratch that|drop it|drop that|ignore that|ignore it|undo|quit|exit|leave it)"
     rf"(?:[\s,!.]+{_FILLER}|\s+(?:all|everything|the plan))*[\s!.]*$"
 )
 _ORDINALS = {

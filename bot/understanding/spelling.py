@@ -10,7 +10,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.understanding.lexicon import MONTHS, SHORTHAND, VOCABULARY, WEEKDAYS
+from bot.understanding.lexicon import CONTRACTIONS, MONTHS, SHORTHAND, VOCABULARY, WEEKDAYS
 
 KNOWN_MIN_FREQUENCY = 120  # rarer entries of the list are mostly misspellings themselves
 
@@ -43,7 +43,7 @@ class Speller:
         hit = self._cache.get(token)
         if hit is not None:
             return hit
-        out = SHORTHAND.get(token, token)
+        out = SHORTHAND.get(token) or CONTRACTIONS.get(token, token)
         if out == token and len(token) >= 4 and token.isalpha() and not self.is_word(token):
             limit = 2 if len(token) >= 7 else 1
             best = process.extractOne(token, self._vocab, scorer=OSA.distance, score_cutoff=limit)

@@ -23,7 +23,7 @@ from bot.understanding import agent_rules as rules
 from bot.understanding.analysis import Analysis, analyse
 from bot.understanding.dates import DueParser, DueTime, date_order_for, zone
 from bot.understanding.gazetteer import Gazetteer, LeadRow
-from bot.understanding.lead_replies import classify_reply
+from bot.understanding.lead_replies import PROPOSAL, classify_reply
 from bot.understanding.leads import LeadRef, resolve
 from bot.understanding.lexicon import PRONOUNS
 from bot.understanding.model import LEAD_ACTIONS, Action, Understanding
@@ -40,12 +40,20 @@ PRONOUN_WORDS = PRONOUNS - {"it"}
 _REFERRING = re.compile(r"\b(?:this|that|the|same) (?:lead|client|guy|person|buyer|customer|prospect|one)\b")
 
 
+# Apostrophe-less contractions spaCy splits but people mean whole ("dont" -> "do" "nt"), and the
+# ones that are also words ("wed" is Wednesday, "id" an identifier): kept as one token, then
+# mapped to the apostrophe form by the speller (lexicon.contraction).
 @lru_cache(maxsize=1)
 def load_nlp():
     """A blank English spaCy pipeline: the tokenizer and vocabulary, nothing to download."""
     import spacy
 
-    return spacy.blank("en")
+    nlp = spacy.blank("en")
+    rules = nlp.tokenizer.rules
+    nlp.tokenizer.rules = {
+        k: v for k, v in rules.items() if "'" in k or "\u2019" in k or not k.isalpha() or len(v) < 2
+    }
+    return nlp
 
 
 class Understander:
@@ -139,10 +147,13 @@ class Understander:
         ref = _context_lead(session, context)
         if ref is not None:
             fields.update(ref.as_fields())
-        if intent == "meeting_request" and text:
+        proposal = intent in ("question", "other", "interested") and bool(PROPOSAL.search(text.lower()))
+        if (intent == "meeting_request" or proposal) and text:
             a = analyse(text, nlp=self.nlp, gazetteer=None, speller=self.speller)
             due = self._parser(tz).parse(a.norm_text(), now=now)
-            if due is not None:
+            if due is not None and proposal and not due.past:
+                intent, conf = "meeting_request", 0.8  # a time put forward is a request to meet then
+            if due is not None and intent == "meeting_request":
                 _put_due(fields, due)
         clarify = "low_confidence" if conf < CLARIFY_BELOW else None
         return Understanding([Action(intent, fields, conf, (0, len(text)))], clarify=clarify)
@@ -167,7 +178,7 @@ class Understander:
                 has_future_due=due is not None and not due.past,
                 has_past_marker=bool(PAST_MARKER.search(ntext)),
             )
-            clauses.append({"i": i, "j": j, "ci": ci})
+            clauses.append({"i": i, "j": j, "ci": ci, "k": len(clauses)})
         if len(clauses) > 1:
             # A bare name next to other clauses is what they are about, not a request to show it;
             # a clause whose intent is only inferred belongs to a clause before it.
@@ -181,12 +192,37 @@ class Understander:
                 c = clauses[k]
                 ntext = a.norm_text(c["i"], c["j"])
                 prev = clauses[k - 1]
-                if c["ci"].intent is None and ntext == "@lead" and prev["ci"].intent in LEAD_ACTIONS and prev["ci"].intent != "show_lead":
+                if c["ci"].intent is None and _names_only(ntext, parser, now) and prev["ci"].intent in LEAD_ACTIONS and prev["ci"].intent != "show_lead":
                     prev_has = [t.mention for t in a.toks[prev["i"]:prev["j"]] if t.mention is not None]
                     here = [t.mention for t in a.toks[c["i"]:c["j"]] if t.mention is not None]
                     if prev_has and here and refs.get(here[0]) and refs.get(prev_has[0]) and refs[here[0]].lead_id != refs[prev_has[0]].lead_id:
                         c["ci"] = rules.ClauseIntent(prev["ci"].intent, prev["ci"].score)
                         c["copy_of"] = k - 1
+            # "zoe and kwame both qualified": names listed before a request share it.
+            for k in range(len(clauses) - 2, -1, -1):
+                c, nxt = clauses[k], clauses[k + 1]
+                if c["ci"].intent is not None or not _LEADING_NAME.fullmatch(a.norm_text(c["i"], c["j"])):
+                    continue
+                if nxt["ci"].intent not in LEAD_ACTIONS or nxt["ci"].intent == "show_lead":
+                    continue
+                here = _first_ref(a, refs, c["i"], c["j"])
+                there = _first_ref(a, refs, nxt["i"], nxt["j"])
+                if here is not None and there is not None and here.lead_id != there.lead_id:
+                    c["ci"] = rules.ClauseIntent(nxt["ci"].intent, nxt["ci"].score)
+                    c["copy_of"] = nxt.get("copy_of", k + 1)
+            # "had lunch with Raj, talked numbers": talk with no lead and no kind of its own goes on
+            # describing the interaction before it.
+            prev_intent = None
+            for c in clauses:
+                ntext = a.norm_text(c["i"], c["j"])
+                if (c["ci"].intent == "log_interaction" and prev_intent == "log_interaction"
+                        and not any(t.mention is not None for t in a.toks[c["i"]:c["j"]])
+                        and not _has_pronoun(ntext) and rules.specific_kind(ntext) is None
+                        and rules.GENERIC_TALK.search(ntext)):
+                    c["ci"] = rules.ClauseIntent(None, 0.0)
+                    continue
+                if c["ci"].intent is not None:
+                    prev_intent = c["ci"].intent
             # After "add a note ..." what follows is the note, unless it is a command of its own.
             in_note = False
             for c in clauses:
@@ -229,9 +265,16 @@ class Understander:
                 fields["note"] = _note(a, i, j)
             elif intent == "schedule_follow_up":
                 due = parser.parse(ntext, now=now)
+                if due is None:
+                    # "follow up with A and B next week": the time said for B is A's too.
+                    for other in clauses:
+                        if other.get("copy_of") == g.get("k"):
+                            due = parser.parse(a.norm_text(other["i"], other["j"]), now=now)
+                            if due is not None:
+                                break
                 if due is not None:
-                    _put_due(fields, due, offset=a)
-                fields["title"] = _title(a, i, j, due)
+                    _put_due(fields, due)
+                fields["title"] = _title(a, i, j)
             span = a.span(i, j)
             conf = ci.score
             act = Action(intent, fields, round(conf, 3), span)
@@ -262,6 +305,32 @@ class Understander:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+# A lead named on its own, or after the verb of the request that follows ("move A and B to won").
+_LEADING_NAME = re.compile(rules.POLITE + r"(?:(?:move|mark|set|put|update|change|switch|flag|close|bump|log|remind me about|follow up with)\s+)?@lead")
+_FILLER = re.compile(r"\b(?:too|also|as well|both|on|at|for|by)\b")
+
+
+def _names_only(ntext: str, parser: DueParser, now: datetime) -> bool:
+    """A clause that is only a lead (and perhaps when): "@lead", "@lead next week"."""
+    if ntext == "@lead":
+        return True
+    if not ntext.startswith("@lead ") or "@lead" in ntext[6:]:
+        return False
+    rest = ntext[6:]
+    due = parser.parse(rest, now=now)
+    if due is None:
+        return False
+    left = rest[: due.span[0]] + " " + rest[due.span[1]:]
+    return not _FILLER.sub(" ", left).strip(" ,.!")
+
+
+def _first_ref(a: Analysis, refs: dict[int, LeadRef | None], i: int, j: int) -> LeadRef | None:
+    for t in a.toks[i:j]:
+        if t.mention is not None and refs.get(t.mention) is not None:
+            return refs[t.mention]
+    return None
+
+
 def _has_pronoun(ntext: str) -> bool:
     return any(w in PRONOUN_WORDS for w in ntext.split()) or bool(_REFERRING.search(ntext))
 
@@ -299,7 +368,7 @@ def _compatible(a: Action, b: Action) -> bool:
         return False
     for k in ("status", "kind"):
         va, vb = a.fields.get(k), b.fields.get(k)
-        if va and vb and va != vb and not (k == "kind" and "note" in (va, vb) and a.intent == "log_interaction" and False):
+        if va and vb and va != vb:
             return False
     if a.fields.get("due") is not None and b.fields.get("due") is not None and a.fields["due"] != b.fields["due"]:
         return False
@@ -315,8 +384,6 @@ def _merge(actions: list[Action]) -> list[Action]:
             for k, v in act.fields.items():
                 if prev.fields.get(k) in (None, "", False) and v not in (None, ""):
                     prev.fields[k] = v
-            if prev.intent == "schedule_follow_up" and act.fields.get("title") and len(act.fields["title"]) > len(prev.fields.get("title") or ""):
-                prev.fields["title"] = prev.fields["title"] or act.fields["title"]
             prev.span = (prev.span[0], act.span[1])
             prev.confidence = max(prev.confidence, act.confidence)
             continue
@@ -324,7 +391,7 @@ def _merge(actions: list[Action]) -> list[Action]:
     return out
 
 
-def _put_due(fields: dict[str, Any], due: DueTime, offset: Analysis | None = None) -> None:
+def _put_due(fields: dict[str, Any], due: DueTime) -> None:
     fields["due"] = due.when
     fields["due_grain"] = due.grain
     if due.past:
@@ -339,7 +406,7 @@ _TITLE_LEAD = re.compile(
 )
 
 
-def _title(a: Analysis, i: int, j: int, due: DueTime | None) -> str:
+def _title(a: Analysis, i: int, j: int) -> str:
     raw = a.text[a.span(i, j)[0] : a.span(i, j)[1]]
     t = _TITLE_LEAD.sub("", raw).strip(" ,.;:-")
     return (t[:1].upper() + t[1:]) if t else "Follow up"

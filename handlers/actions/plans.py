@@ -15,6 +15,7 @@ from typing import Any, Iterable, Literal, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.errors import CrmError
 from crm.models import Agent, Lead, Plan
@@ -94,12 +95,16 @@ def create_plan(
     return plan
 
 
-def _claim(session: Session, plan_id: str, status: str, now: datetime, *, extra: Any = None) -> bool:
-    stmt = update(Plan).where(Plan.id == plan_id, Plan.status == "pending")
-    if extra is not None:
-        stmt = stmt.where(extra)
+def _claim(session: Session, plan: Plan, status: str, now: datetime) -> bool:
+    """Move a pending plan to ``status``; False when another transaction decided it first."""
+    stmt = update(Plan).where(Plan.id == plan.id, Plan.status == "pending")
     res = session.execute(stmt.values(status=status, decided_at=now).execution_options(synchronize_session=False))
-    return res.rowcount == 1
+    if res.rowcount != 1:
+        return False
+    # The row now says what this transaction wrote; tell the loaded object without reading it back.
+    set_committed_value(plan, "status", status)
+    set_committed_value(plan, "decided_at", now)
+    return True
 
 
 def _outcome(plan: Plan, status: OutcomeStatus, **kw: Any) -> Outcome:
@@ -126,12 +131,12 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
     if plan.status != "pending":
         return _outcome(plan, "already")
     if decision in CANCEL:
-        if not _claim(session, plan.id, "cancelled", now):
+        if not _claim(session, plan, "cancelled", now):
             return _outcome(_reload(session, plan.id), "already")
-        return _outcome(_reload(session, plan.id), "cancelled")
+        return _outcome(plan, "cancelled")
     if plan.expires_at is not None and plan.expires_at <= now:
-        if _claim(session, plan.id, "expired", now):
-            return _outcome(_reload(session, plan.id), "expired")
+        if _claim(session, plan, "expired", now):
+            return _outcome(plan, "expired")
         return _outcome(_reload(session, plan.id), "already")
     # Check again what was checked when the plan was made: the lead may have been deleted or
     # reassigned since. A plan that can no longer run is marked failed and changes nothing.
@@ -141,7 +146,7 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
         return _fail(session, plan, now, "not_owner", {"lead": exc.lead_name, "owner": exc.owner_name})
     except CrmError:
         return _fail(session, plan, now, "lead_missing", {})
-    if not _claim(session, plan.id, "executed", now):
+    if not _claim(session, plan, "executed", now):
         return _outcome(_reload(session, plan.id), "already")
     audit_rows = 0
     results = []
@@ -150,7 +155,6 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
                             plan_id=plan.id, now=now)
         audit_rows += done["audit_rows"]
         results.append(done)
-    plan = _reload(session, plan.id)
     plan.result = {"audit_rows": audit_rows, "actions": results, "decided_by": actor.id}
     session.flush()
     return _outcome(plan, "executed", audit_rows=audit_rows)
@@ -163,9 +167,8 @@ def _lead_for(session: Session, lead_id: object, actor: Agent) -> Lead:
 
 
 def _fail(session: Session, plan: Plan, now: datetime, reason: str, detail: dict[str, Any]) -> Outcome:
-    if not _claim(session, plan.id, "failed", now):
+    if not _claim(session, plan, "failed", now):
         return _outcome(_reload(session, plan.id), "already")
-    plan = _reload(session, plan.id)
     plan.result = {"error": reason, **detail}
     session.flush()
     return _outcome(plan, "failed", reason=reason, detail=detail)

@@ -26,7 +26,7 @@ from handlers.answers.route import RouteDecision, route_question
 from handlers.answers.sql_guard import SQLRefused
 from handlers.answers.text import format_number, normalise_question
 from handlers.answers.text_to_sql import SqlAnswer, answer_with_sql
-from handlers.answers.vocabulary import Vocabulary
+from handlers.answers.vocabulary import Vocabulary, vocabulary_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Answerer:
         self._store = store
         self.llm = llm
         self.clock = clock
+        self._vocab_cache: tuple[tuple[Any, ...], Vocabulary] | None = None
 
     # -- the document store, opened on first use (it loads the embedding model) ---------------
     @property
@@ -113,13 +114,23 @@ class Answerer:
             return Answered(question, "refused", _refusal())
         text = normalise_question(question)
         projects, titles = self._document_names()
-        vocab = Vocabulary.load(session, extra_projects=projects)
+        vocab = self._vocabulary(session, projects)
         mentions = vocab.find(text, question)
         decision = route_question(text, mentions=mentions, titles=titles)
         if decision.route == "data":
-            spec = parse_data_question(question, text, vocab=vocab, now=now, asker_id=agent.id)
+            spec = parse_data_question(question, text, vocab=vocab, now=now, asker_id=agent.id, mentions=mentions)
             return self._data(question, spec, session=session, agent=agent, now=now, vocab=vocab, decision=decision)
         return self._documents(question, decision=decision)
+
+    def _vocabulary(self, session: Session, projects: list[str]) -> Vocabulary:
+        """The CRM's names, reloaded whenever leads or agents changed (a one-row query tells)."""
+        key = (id(session.get_bind()), tuple(projects), *vocabulary_fingerprint(session))
+        cached = self._vocab_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        vocab = Vocabulary.load(session, extra_projects=projects)
+        self._vocab_cache = (key, vocab)
+        return vocab
 
     def _local_now(self, agent: Agent, now: datetime | None) -> datetime:
         try:
@@ -201,10 +212,13 @@ def _data_reply(data: DataAnswer, *, agent: Agent, now: datetime) -> Reply:
     yours = not agent.is_admin
     field_words = ""
     if data.kind == "field" and len(data.leads) == 1:
+        row = data.table[1] if len(data.table) > 1 else ()
         field_words = render("answers/data_field.j2", field=data.spec.field or "summary", lead=data.leads[0],
-                             value=data.value, value_text=value_text(data.value, tz=tz))
+                             value=data.value, value_text=value_text(data.value, tz=tz), row=row)
+    kinds = data.spec.interaction_kinds
     text = render("answers/data.j2", a=data, value_text=value_text(data.value, tz=tz), yours=yours,
-                  order_text=_order_words(data.spec), field_words=field_words)
+                  order_text=_order_words(data.spec), field_words=field_words,
+                  kinds_text=" or ".join(k + "s" for k in kinds) if kinds else "interactions")
     show_table = data.kind not in ("count", "sum", "avg", "max", "min", "not_allowed", "not_found") or (
         data.kind == "count" and data.total_rows > 0)
     table = data.table if show_table and len(data.table) > 1 else ()

@@ -8,11 +8,12 @@ statement with its values inlined, for display only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import statistics
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, case, desc, exists, false, func, or_, select, true
+from sqlalchemy import Select, and_, case, desc, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from crm.models import Agent, FollowUp, Interaction, Lead
@@ -100,6 +101,13 @@ def lead_conditions(spec: QuerySpec, *, agent: Agent, now: datetime) -> list:
     if spec.contacted is not None:
         c.append(or_(and_(*_in_period(Lead.last_contacted_at, spec.contacted)),
                      exists().where(_contact_interaction(), *_in_period(Interaction.occurred_at, spec.contacted))))
+    if spec.last_contact_in is not None:
+        c += _in_period(Lead.last_contacted_at, spec.last_contact_in)
+    if spec.last_contact_before is not None:
+        t = spec.last_contact_before
+        c.append(or_(Lead.last_contacted_at.is_(None), Lead.last_contacted_at < t))
+        c.append(~exists().where(_contact_interaction(), Interaction.occurred_at >= t))
+        c.append(or_(Lead.last_contacted_at.is_not(None), exists().where(_contact_interaction())))
     if spec.not_contacted_since is not None:
         t = spec.not_contacted_since
         c.append(or_(Lead.last_contacted_at.is_(None), Lead.last_contacted_at < t))
@@ -190,7 +198,7 @@ def list_statement(spec: QuerySpec, *, agent: Agent, now: datetime, limit: int =
     stmt = _where(stmt, spec, agent=agent, now=now).order_by(*order)
     if spec.measure == "top" and spec.order is not None:
         stmt = stmt.order_by(None).order_by(*_order_by(spec.order), Lead.name)
-        limit = spec.limit or 5
+        limit = spec.limit or limit
     return stmt.limit(limit)
 
 
@@ -199,6 +207,13 @@ def _order_by(order: tuple[str, bool]) -> list:
     expr = budget_expr(column) if column.startswith("budget") else getattr(Lead, column)
     # Missing values last on every database (PostgreSQL puts NULLs first when descending).
     return [case((expr.is_(None), 1), else_=0), desc(expr) if descending else expr]
+
+
+def values_statement(spec: QuerySpec, *, agent: Agent, now: datetime) -> Select:
+    """Every budget in scope (for a median, which SQLite cannot compute)."""
+    expr = budget_expr(spec.target.partition(":")[2] or spec.budget_field)
+    stmt = _from(select(expr), spec, with_owner=False)
+    return _where(stmt, spec, agent=agent, now=now).where(expr.is_not(None)).order_by(expr)
 
 
 def count_statement(spec: QuerySpec, *, agent: Agent, now: datetime) -> Select:
@@ -303,6 +318,19 @@ def run_spec(question: str, spec: QuerySpec, *, session: Session, agent: Agent, 
         answer.value = int(run(count_statement(spec, agent=agent, now=now))[0][0] or 0)
         rows = run(list_statement(spec, agent=agent, now=now, limit=TABLE_ROWS))
         _fill_list(answer, spec, rows, agent=agent, tz=tz, total=answer.value)
+        return answer
+    if spec.measure == "median":
+        values = [float(v) for (v,) in run(values_statement(spec, agent=agent, now=now))]
+        answer.value = _number(statistics.median(values)) if values else None
+        return answer
+    if spec.measure == "share":
+        part = int(run(count_statement(spec, agent=agent, now=now))[0][0] or 0)
+        whole_spec = replace(spec, statuses=(), exclude_statuses=())
+        whole = int(run(count_statement(whole_spec, agent=agent, now=now))[0][0] or 0)
+        answer.value = round(100.0 * part / whole, 1) if whole else None
+        answer.table = (("matching", "all", "percent"), (str(part), str(whole),
+                                                           f"{answer.value:g}%" if answer.value is not None else "-"))
+        answer.total_rows = part
         return answer
     if spec.measure in ("sum", "avg", "max", "min"):
         raw = run(aggregate_statement(spec, agent=agent, now=now))[0][0]
@@ -442,7 +470,7 @@ def _number(raw: Any) -> int | float | None:
     if raw is None:
         return None
     value = float(raw)
-    return int(value) if value.is_integer() else round(value, 2)
+    return int(value) if value.is_integer() else value  # rounded for display only
 
 
 def _label(key: Any) -> str:
@@ -491,7 +519,10 @@ def criteria(spec: QuerySpec, *, vocab: Vocabulary, agent: Agent) -> list[tuple[
         out.append(("budget_over" if not spec.budget_low_inclusive else "budget_at_least", format_number(spec.budget_low)))
     elif spec.budget_high is not None:
         out.append(("budget_under" if not spec.budget_high_inclusive else "budget_at_most", format_number(spec.budget_high)))
+    if spec.last_contact_before is not None:
+        out.append(("last_contact_before", spec.last_contact_before.strftime("%Y-%m-%d %H:%M")))
     for name, period in (("created", spec.created), ("updated", spec.updated), ("contacted", spec.contacted),
+                         ("last_contacted", spec.last_contact_in),
                          ("due", spec.due), ("occurred", spec.occurred)):
         if period is not None:
             out.append((name, period.label))

@@ -14,7 +14,7 @@ that is known), for filters ("over 1m"), orderings ("top 5 by budget") and total
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -23,7 +23,8 @@ from handlers.answers.timeframe import Period, find_periods, unit_delta
 from handlers.answers.vocabulary import Mention, Vocabulary
 
 Entity = Literal["leads", "follow_ups", "interactions"]
-Measure = Literal["list", "count", "sum", "avg", "max", "min", "group", "field", "top", "not_allowed"]
+Measure = Literal["list", "count", "sum", "avg", "max", "min", "median", "share", "group", "field", "top",
+                  "not_allowed"]
 
 CLOSED = ("closed_won", "closed_lost")
 NEGATION = r"n't\b|\bnot\b|\bnever\b|\bno\b"
@@ -58,6 +59,8 @@ class QuerySpec:
     created: Period | None = None
     updated: Period | None = None
     contacted: Period | None = None
+    last_contact_in: Period | None = None  # "last contacted in October": the latest contact falls there
+    last_contact_before: datetime | None = None  # "last contacted more than 3 weeks ago"
     not_contacted_since: datetime | None = None
     not_contacted_label: str = ""
     never_contacted: bool = False
@@ -84,7 +87,7 @@ class QuerySpec:
 
 STATUS_PATTERNS: list[tuple[str, str]] = [
     ("closed_won", r"\bclosed[ _-]?won\b|\bwon\b|\bwin(?:s|ning)?\b|\bconverted\b|\bsold\b|\bsigned\b"),
-    ("closed_lost", r"\bclosed[ _-]?lost\b|\blost\b|\bdead\b|\bdropped out\b|\bfell through\b|\blosses\b"),
+    ("closed_lost", r"\bclosed[ _-]?lost\b|\blost\b|\blose\b|\bdead\b|\bdropped out\b|\bfell through\b|\blosses\b"),
     ("negotiating", r"\bnegotiat\w*|\bin negotiations?\b|\bhot(?:test)?\b|\boffers? stage\b"),
     ("qualified", r"\bqualified\b|\bqualifying\b"),
     ("follow_up", r"\bfollow[ _-]?up (?:status|stage)\b|\b(?:in|at|status|stage|marked(?: as)?|set to|moved to|status of|"
@@ -114,30 +117,30 @@ GROUP_WORDS = {
 FIELD_PATTERNS: list[tuple[str, str]] = [
     ("owner", r"\bwho (?:owns|has|handles|manages|looks after|is (?:looking after|handling|responsible for|managing))\b"
               r"|\bowner\b|\bowns?\b|\bowned\b|\bassigned\b|\bwhose\b|\bagent (?:for|on|of)\b|\b(?:rep|agent) is\b"
-              r"|\bwho(?:'s| is) @lead(?:'s)?\s+(?:agent|rep|salesperson)\b|^who(?:'s| is)\b.*\b(?:agent|rep|owner|salesperson)\b"
+              r"|\bwho(?:'s| is) @L(?:'s)?\s+(?:agent|rep|salesperson)\b|^who(?:'s| is)\b.*\b(?:agent|rep|owner|salesperson)\b"
               r"|\b(?:agent|rep|salesperson) (?:for|on|of|handling|looking after)\b"),
     ("budget_min", r"\b(?:min(?:imum)?|lowest|bottom) budget\b|\bbudget min(?:imum)?\b|\bbudget_min\b"),
     ("budget_max", r"\b(?:max(?:imum)?|highest|top) budget\b|\bbudget max(?:imum)?\b|\bbudget_max\b"),
     ("budget", r"\bbudgets?\b|\bafford\b|\bspend\b|\bprice range\b|\bhow much (?:can|could|does|is|will)\b"),
-    ("last_interaction", r"\bwhat did (?:i|we) (?:log|note|write|record|discuss|talk about|say)\b|\blast (?:note|interaction|conversation|activity)\b"
+    ("last_interaction", r"\bwhat did (?:i|we) (?:log|note|write|record|discuss|talk about|say)\b|\bwhat did @L\s+(?:say|want|ask|tell)\b|\blast (?:note|interaction|conversation|activity)\b"
                          r"|\bwhat happened (?:with|on|at)\b|\blatest (?:note|interaction|activity|update)\b|\bwhat was (?:said|discussed)\b"),
     ("last_contacted", r"\blast (?:contact(?:ed)?|spoke|spoken|talked|heard|touch(?:ed)?|reached|in touch|call(?:ed)?|"
                        r"emailed|email|met|meeting|interaction|spoke to|conversation)\b|\bwhen did (?:i|we|you)\b"
                        r"|\blast time\b|\bmost recent(?:ly)? (?:contact|call|email|meeting)\b|\bhow long (?:since|has it been)\b"
                        r"|\b(?:been|was|were|is|got) (?:contacted|called|emailed|reached|spoken to)\b|\bdid (?:i|we) (?:contact|call|email|speak|talk|meet|reach)\b"
-                       r"|\bwhen was @lead\s+(?:last )?(?:contacted|called|emailed|seen)\b"),
-    ("email", r"\be-?mail address\b|\bwhat(?:'s| is) @lead(?:'s)? e-?mail\b|\be-?mail (?:of|for)\b|\b@lead'?s? e-?mail\b"),
+                       r"|\bwhen was @L\s+(?:last )?(?:contacted|called|emailed|seen)\b"),
+    ("email", r"\be-?mail address\b|\bwhat(?:'s| is) @L(?:'s)?\s+e-?mail\b|\be-?mail (?:of|for)\b|@L'?s?\s+e-?mail\b"),
     ("phone", r"\bphone(?: number)?\b|\bmobile\b|\bnumber for\b|\bcontact details\b|\btelephone\b|\bcell\b"),
-    ("company", r"\bcompany\b|\bemployer\b|\bfirm\b|\bwho does @lead work for\b|\bwhere does @lead work\b|\bbusiness\b"),
+    ("company", r"\bcompany\b|\bemployer\b|\bfirm\b|\bwho does @L\s+work for\b|\bwhere does @L\s+work\b|\bbusiness\b"),
     ("project", r"\bproject\b|\bdevelopment\b|\bwhich building\b|\binterested in\b|\blooking at\b|\bwhat (?:property|scheme)\b"),
     ("unit_type", r"\bunit(?: type)?\b|\bbedrooms?\b|\bwhat (?:size|type|kind) of (?:home|unit|apartment|flat|property)\b"
                   r"|\blooking for\b|\bhow many beds\b"),
-    ("source", r"\bsource\b|\bcome from\b|\bcame from\b|\bfind us\b|\bhear about us\b|\bchannel\b|\bwhere did @lead come\b"),
-    ("created", r"\bwhen (?:was|did) @lead (?:added|created|come in|enquire|sign up|join|first)\b|\bcreated\b|\badded\b"
-                r"|\bhow long has @lead been\b|\bsince when\b"),
+    ("source", r"\bsource\b|\bcome from\b|\bcame from\b|\bfind us\b|\bhear about us\b|\bchannel\b|\bwhere did @L\s+come\b"),
+    ("created", r"\bwhen (?:was|did) @L\s+(?:added|created|come in|enquire|sign up|join|first)\b|\bcreated\b|\badded\b"
+                r"|\bhow long has @L\s+been\b|\bsince when\b"),
     ("next_follow_up", r"\bnext follow[- ]?up\b|\bwhen (?:should|do|must|will) (?:i|we) (?:follow up|call|chase|contact|ring)\b"
                        r"|\bnext (?:call|step|task|action)\b"),
-    ("status", r"\bstatus\b|\bstage\b|\bwhere (?:is|are) @lead\b|\bwhat state\b|\bhow is @lead doing\b|\bpipeline\b|\bstanding\b"),
+    ("status", r"\bstatus\b|\bstage\b|\bwhere (?:is|are) @L\b|\bwhat state\b|\bhow is @L\s+doing\b|\bpipeline\b|\bstanding\b"),
     ("notes", r"\bnotes? (?:on|for|about)\b"),
 ]
 
@@ -176,6 +179,9 @@ name names email address phone mobile company employer firm where when who which
 interested looking want wants wanting looking
 never not nothing none haven't hasn't yet any
 hot warm cold hottest
+add adding create creating send sent sending completed complete coming come time work works working buy buying
+willing through via sorted ordered ranked sort order rank median percentage percent proportion share ratio rate
+conversion long been ups follow-up followups got give show tell
 more less over under above below least most
 do i my me mine
 in on at for of from
@@ -185,9 +191,11 @@ in on at for of from
 # --- parsing -----------------------------------------------------------------------------------
 
 def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: datetime,
-                        asker_id: int | None = None) -> QuerySpec:
-    """``text`` is ``normalise_question(question)``; ``now`` is aware, in the asker's zone."""
-    mentions = vocab.find(text, question)
+                        asker_id: int | None = None, mentions: list[Mention] | None = None) -> QuerySpec:
+    """``text`` is ``normalise_question(question)``; ``now`` is aware, in the asker's zone;
+    ``mentions`` are ``vocab.find(text, question)`` when the caller has them already."""
+    if mentions is None:
+        mentions = vocab.find(text, question)
     leads, agents = _people(text, mentions, asker_id)
     masked = _mask(text, [m for m in mentions if m.kind not in ("lead", "agent")] + leads + agents)
     spec = QuerySpec()
@@ -291,8 +299,8 @@ def _mask(text: str, mentions: list[Mention]) -> str:
         if m.span in done:
             continue
         done.add(m.span)
-        token = {"lead": "@lead", "agent": "@agent", "project": "@project", "unit_type": "@unit",
-                 "source": "@source"}[m.kind]
+        # Capitals never occur in the normalised text, so no keyword pattern can match these.
+        token = {"lead": "@L", "agent": "@A", "project": "@P", "unit_type": "@U", "source": "@S"}[m.kind]
         tail = "'s" if out[s:e].endswith("'s") else ""
         piece = token + tail if len(token + tail) <= e - s else token[: e - s]
         out = out[:s] + piece.ljust(e - s) + out[e:]
@@ -307,14 +315,8 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _consume(pattern: str, text: str, used: list[tuple[int, int]], flags: int = 0) -> list[re.Match[str]]:
-    found = list(re.finditer(pattern, text, flags))
-    used += [m.span() for m in found]
-    return found
-
-
 _FOLLOW_UP_NOUN = r"\bfollow[ -]?ups?\b|\bfollowups?\b|\btasks?\b|\breminders?\b|\bto-?dos?\b|\bagenda\b|\bon my plate\b" \
-                  r"|\bto do list\b|\bdiary\b|\bcalendar\b"
+                  r"|\bto do list\b|\bdiary\b|\bcalendar\b|\bschedule\b|\boutstanding\b|\bpending\b|\bnext steps?\b"
 
 
 def _entity(text: str, leads: list[Mention]) -> Entity:
@@ -334,7 +336,7 @@ def _entity(text: str, leads: list[Mention]) -> Entity:
                                  r"|\b(?:call|meeting|viewing|email|note|interaction)s? (?:did|have|has|were|was|i|we|logged|made|booked)\b"
                                  r"|\b(?:log|logged|made|had|booked|held|did|do|have|has|sent|send) (?:\w+ )?(?:calls?|meetings?|viewings?|emails?|notes?)\b", text)
     interaction_verb = re.search(r"\b(?:i|we|you) (?:have |had |'ve )?(?:met|called|emailed|phoned|rang|viewed|showed|spoke to|talked to|met with)\b"
-                                 r"|\bdid (?:i|we) (?:meet|call|email|phone|ring|show)\b|\b(?:met|called|emailed|phoned) (?:with )?(?:@lead|last|this|yesterday|today|on)\b", text)
+                                 r"|\bdid (?:i|we) (?:meet|call|email|phone|ring|show)\b|\b(?:met|called|emailed|phoned) (?:with )?(?:@L|last|this|yesterday|today|on)\b", text)
     if (interaction_noun or interaction_verb) and not negated:
         if leads and re.search(r"\blast (?:call|meeting|email|viewing)\b|\bwhen did\b", text):
             return "leads"
@@ -418,18 +420,13 @@ def _kinds(text: str, spec: QuerySpec, used: list[tuple[int, int]]) -> int:
 
 
 _N = NUMBER_WORD_RE
-_MONEY = r"(?:[£$€]|usd |gbp |eur |aed )?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mn|mm|bn|thousand|million|mil|grand)?"
-
-
-def _money_at(text: str, pos: int) -> float | None:
-    m = MONEY_RE.match(text, pos)
-    return parse_money(m) if m else None
+_MONEY = r"(?:[£$€]|usd |gbp |eur |aed )?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|thousand|grand|mil|mn|mm|bn|k|m)(?![a-z]))?"
 
 
 def _budget(text: str, spec: QuerySpec, used: list[tuple[int, int]]) -> int:
     if re.search(r"\b(?:min(?:imum)?|lowest) budget\b|\bbudget_min\b|\bbudget min\b", text):
         spec.budget_field = "budget_min"
-    elif re.search(r"\b(?:max(?:imum)?|highest|top) budget\b(?! (?:of|for)?\s*@lead)|\bbudget_max\b|\bbudget max\b", text) \
+    elif re.search(r"\b(?:max(?:imum)?|highest|top) budget\b(?! (?:of|for)?\s*@L)|\bbudget_max\b|\bbudget max\b", text) \
             and not re.search(r"\b(?:which|who|whose)\b", text):
         spec.budget_field = "budget_max"
     n = 0
@@ -486,11 +483,12 @@ def _amount(txt: str, *, borrow_from: str | None = None, money_context: bool = T
 
 _COUNT_RE = r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much (?:leads|deals)\b|\btally\b|\bhow many\b"
 _TOP_RE = (rf"\btop (?P<n>{_N})\b|\b(?P<n2>{_N}) (?:biggest|largest|highest|richest|best|top|most valuable|newest|latest|"
-           rf"most recent|oldest|smallest|lowest)\b|\b(?:top|first|last) (?P<n3>{_N}) (?:leads|clients|deals)\b")
+           rf"most recent|oldest|smallest|lowest)\b|\b(?:top|first|last|most recent|newest|latest|oldest|biggest|largest|"
+           rf"highest|lowest|smallest|richest) (?P<n3>{_N}) (?:leads|clients|deals|buyers|prospects)\b")
 
 
 def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: list[Mention]) -> int:
-    n = 0
+    """What to report (count, sum, group, top N, one field…); returns 1 when something was recognised."""
     budgetish = re.search(r"\bbudgets?\b|\bvalue\b|\bworth\b|\bspend\b|\bmoney\b|\bafford\b", text)
     which = re.search(r"\b(?:which|who|whose|what lead|name the|name of)\b", text)
 
@@ -550,14 +548,52 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
         spec.measure = "group"
         _aggregate(text, spec, used, budgetish)
         return 1
+    if re.search(r"\bmedian\b", text):
+        spec.measure = "median"
+        spec.target = "median:" + spec.budget_field
+        used += [m.span() for m in re.finditer(r"\bmedian\b|\bbudgets?\b", text)]
+        return 1
+    share = re.search(r"\b(?:what|which) (?:percentage|percent|proportion|share|fraction|part)\b|\b(?:percentage|proportion|share|ratio)"
+                      r" of\b|\bhow many percent\b|\b(?:conversion|win|close|closing|success) rate\b|%", text)
+    if share:
+        spec.measure = "share"
+        if re.search(r"\b(?:conversion|win|close|closing|success) rate\b", text) and not spec.statuses:
+            spec.statuses = ("closed_won",)
+        used += [m.span() for m in re.finditer(r"\b(?:percentage|percent|proportion|share|fraction|ratio|conversion|win|close|"
+                                                r"closing|success|rate)\b|%", text)]
+        return 1
+    if re.search(r"\bpipeline\b", text) and _aggregate(text, spec, used, budgetish or re.search(r"\bvalue|worth\b", text)):
+        return 1
+    m = re.search(r"\b(?:sorted|ordered|ranked|sort|order|rank|arranged)\s+(?:them\s+)?by\s+(?:their\s+|the\s+)?(?P<what>\w+(?:\s\w+)?)", text)
+    if m:
+        what = text[m.start("what"):]
+        if "budget" in what:
+            spec.order = ("budget", not re.search(r"\b(?:asc|ascending|lowest first|smallest first)\b", text))
+        elif re.search(r"\bcontact|\bspoke|\bcall", what):
+            spec.order = ("last_contacted_at", True)
+        else:
+            spec.order = ("created_at", not re.search(r"\b(?:oldest|asc|ascending)\b", text))
+        spec.measure = "top"
+        spec.limit = None
+        used.append(m.span())
+        return 1
+    if re.search(r"\bin (?:the |my |our )?pipeline\b", text) and not spec.statuses and not spec.exclude_statuses:
+        spec.exclude_statuses = CLOSED
     if re.search(r"\bpipeline\b|\bbreakdown\b|\bfunnel\b|\bhow (?:are|is) (?:my |our )?(?:leads|pipeline|deals) (?:doing|looking|split)\b",
-                 text) and not spec.statuses:
+                 text) and not spec.statuses and not (re.search(_COUNT_RE, text) and re.search(r"\bin (?:the |my |our )?pipeline\b", text)):
         spec.group_by = "status"
         spec.measure = "group"
         used += [m.span() for m in re.finditer(r"\bpipeline\b|\bbreakdown\b|\bfunnel\b", text)]
         _aggregate(text, spec, used, budgetish)
         return 1
 
+    last_contact = re.search(r"\b(?:who|which lead|which client) did (?:i|we) (?:contact|call|speak to|talk to|email|meet|see|reach)"
+                             r"(?: last| most recently)\b|\b(?:contacted|spoke to|talked to|called|emailed) (?:most recently|last)\b", text)
+    if last_contact and spec.entity in ("leads", "interactions"):
+        spec.entity = "leads"
+        spec.measure, spec.order, spec.limit, spec.pick_one = "top", ("last_contacted_at", True), 1, True
+        used.append(last_contact.span())
+        return 1
     # Top N by budget, or by recency.
     m = re.search(_TOP_RE, text)
     superlative = re.search(r"\b(?P<w>biggest|largest|highest|richest|most valuable|top|wealthiest|best|"
@@ -692,6 +728,9 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
                 spec.not_contacted_since = now - unit_delta(30, "days")
                 spec.not_contacted_label = "in 30 days"
                 n += 1
+            else:  # "who haven't I spoken to" with no time: never
+                spec.never_contacted = True
+                n += 1
         if kinds_specific:
             spec.without_interaction_since = spec.not_contacted_since
             spec.not_contacted_since = None
@@ -727,6 +766,12 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
             spec.occurred = p
         elif spec.measure == "field":
             continue
+        elif spec.entity == "leads" and re.search(r"\blast\b[\w ]{0,12}\b(?:contact(?:ed)?|spoke|spoken|talked|called|emailed|heard|touched|reached)\b"
+                                                  r"|\b(?:contacted|spoken to|heard from|called|emailed) last\b", before):
+            if p.start is None and p.end is not None:
+                spec.last_contact_before = p.end
+            else:
+                spec.last_contact_in = p
         elif re.search(r"\b(?:contact(?:ed)?|speak|spoke|spoken|talk(?:ed)?|chat(?:ted)?|reach(?:ed)?|touch(?:ed)?|heard|chased|followed up|"
                        r"been in touch|got in touch|interact(?:ed)?|engaged|called|emailed|met|phoned|rang|last (?:contact|call))\b",
                        before + " " + around[len(before):]):
@@ -754,5 +799,3 @@ def _unknown(text: str, used: list[tuple[int, int]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(unknown))
 
 
-def with_scope(spec: QuerySpec, **changes: object) -> QuerySpec:
-    return replace(spec, **changes)

@@ -131,13 +131,21 @@ def load_eval_file(path: Path | str) -> EvalFile:
     now = c.time(data, "now", "(top level)", tz, required=True)
     assert now is not None
     agent = _person(c, c.obj(data.get("agent"), "agent"), "agent")
-    agents = [_person(c, c.obj(a, f"agents[{i}]"), f"agents[{i}]") for i, a in enumerate(c.items(data, "agents"))]
-    names = {_key(agent["name"])} | {_key(a["name"]) for a in agents}
-    if len(names) != 1 + len(agents):
-        raise c.fail("agents", "has two agents with the same name")
+    agents = []
+    names = {_key(agent["name"]): agent["name"], _key(agent["email"]): agent["name"]}
+    for i, raw in enumerate(c.items(data, "agents")):
+        other = _person(c, c.obj(raw, f"agents[{i}]"), f"agents[{i}]")
+        if _key(other["name"]) == _key(agent["name"]):
+            continue  # the asker listed again among the agents
+        if _key(other["name"]) in names or _key(other["email"]) in names:
+            raise c.fail(f"agents[{i}]", "repeats another agent's name or email")
+        names[_key(other["name"])] = other["name"]
+        names[_key(other["email"])] = other["name"]
+        agents.append(other)
 
     leads = []
     lead_names: set[str] = set()
+    lead_emails: set[str] = set()
     for i, raw in enumerate(c.items(data, "leads")):
         w = f"leads[{i}]"
         d = c.obj(raw, w)
@@ -152,8 +160,14 @@ def load_eval_file(path: Path | str) -> EvalFile:
             "created_at": c.time(d, "created_at", w, tz, required=False),
             "last_contacted_at": c.time(d, "last_contacted_at", w, tz, required=False),
         }
-        if lead["owner"] is not None and _key(lead["owner"]) not in names:
-            raise c.fail(f"{w}.owner", f"names no agent: {lead['owner']!r}")
+        if lead["owner"] is not None:
+            if _key(lead["owner"]) not in names:
+                raise c.fail(f"{w}.owner", f"names no agent: {lead['owner']!r}")
+            lead["owner"] = names[_key(lead["owner"])]  # an agent's name, also when given by email
+        if lead["email"] is not None:
+            if _key(lead["email"]) in lead_emails:
+                raise c.fail(f"{w}.email", f"repeats another lead's email: {lead['email']!r}")
+            lead_emails.add(_key(lead["email"]))
         if _key(lead["name"]) in lead_names:
             raise c.fail(f"{w}.name", f"repeats another lead's name: {lead['name']!r}")
         lead_names.add(_key(lead["name"]))

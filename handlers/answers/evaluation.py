@@ -93,6 +93,11 @@ def _as_moment(text: str) -> tuple[datetime | date, str] | None:
 def value_matches(expected: Any, got: Any, *, tz: Any) -> bool:
     if got is None:
         return False
+    if isinstance(got, tuple) and isinstance(expected, str):
+        # A range written out ("600,000-750,000", "600k to 750k") against a budget range.
+        parts = re.split(r"\s*(?:-|–|—|\bto\b)\s*", expected.strip())
+        if len(parts) == 2 and all(to_number(p) is not None for p in parts):
+            return all(_one_matches(p, g, tz=tz) for p, g in zip(parts, got))
     candidates = list(got) if isinstance(got, (tuple, list)) else [got]
     return any(_one_matches(expected, g, tz=tz) for g in candidates)
 
@@ -114,7 +119,8 @@ def _one_matches(expected: Any, got: Any, *, tz: Any) -> bool:
     want_num = to_number(expected)
     got_num = to_number(got)
     if want_num is not None and got_num is not None:
-        return math.isclose(want_num, got_num, rel_tol=0, abs_tol=max(number_tolerance(expected), 1e-9))
+        # Half a unit of the last digit written, and never stricter than float arithmetic allows.
+        return math.isclose(want_num, got_num, rel_tol=1e-9, abs_tol=max(number_tolerance(expected), 1e-9))
     if isinstance(expected, str) and isinstance(got, str):
         return _norm_text(expected) == _norm_text(got)
     return False
@@ -154,7 +160,7 @@ def evaluate(ev: EvalFile, *, llm: Any = None, embedder: Any = None,
                 session.commit()
                 results = []
                 for i, q in enumerate(ev.questions):
-                    results.append(_ask(answerer, q, session=session, agent=agent, ev=ev))
+                    results.append(score_question(answerer, q, session=session, agent=agent, ev=ev))
                     if progress:
                         progress(i + 1, len(ev.questions))
                 session.rollback()
@@ -163,7 +169,7 @@ def evaluate(ev: EvalFile, *, llm: Any = None, embedder: Any = None,
     return _report(ev, results, documents=len(ev.documents), passages=passages)
 
 
-def _ask(answerer: Any, q: EvalQuestion, *, session: Session, agent: Any, ev: EvalFile) -> QuestionResult:
+def score_question(answerer: Any, q: EvalQuestion, *, session: Session, agent: Any, ev: EvalFile) -> QuestionResult:
     started = time.perf_counter()
     answered = answerer.respond(q.q, session=session, agent=agent, now=ev.now)
     ms = (time.perf_counter() - started) * 1000

@@ -25,9 +25,10 @@ _LEAD_NOUN = r"(?:leads?|prospects?|pipeline|deals?|enquiries|contacts?|clients?
 
 DATA_RULES: list[tuple[float, str]] = [
     (3.0, rf"\b(?:my|our|mine|i've got|i have|i own|the team's|team|everyone's|his|her|their)\b(?:\s+\w+){{0,3}}?\s+{_LEAD_NOUN}\b"),
-    (3.0, r"\b(?:leads?|prospects?|deals?|pipeline)\b"),
+    (3.5, r"\b(?:leads?|prospects?|deals?(?! with)|pipeline)\b"),
+    (2.5, r"\b(?:conversion|win|close|closing|success) rate\b|\bwin ratio\b"),
     (1.0, r"\b(?:clients?|customers?|buyers?|contacts?)\b"),
-    (3.0, r"\bfollow[- ]?ups?\b(?! (?:with|after) (?:a|an|new|the) )|\bfollowups?\b|\boverdue\b|\breminders?\b|\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bagenda\b"),
+    (3.0, r"\bfollow[- ]?ups?\b(?! (?:with|after) (?:a|an|new|the) | (?:cadence|policy|rules?|process|guidelines?)\b)|\bfollowups?\b|\boverdue\b|\breminders?\b|\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bagenda\b"),
     (2.5, r"\b(?:who|which|what|how many)\b.*\b(?:should|must|do) (?:i|we) (?:call|contact|ring|chase|email|phone|see)\b"),
     (2.0, r"\b(?:i|we)\s+(?:have\s+|haven't\s+|have not\s+|had\s+|'ve\s+)?(?:contacted|spoke|spoken|talked|emailed|called|met|phoned|rang|chased|heard)\b"
           r"|\b(?:not|never|n't)\s+(?:been\s+)?(?:contacted|spoken|called|emailed|chased|heard|touched)\b|\blast contact(?:ed)?\b"
@@ -36,6 +37,9 @@ DATA_RULES: list[tuple[float, str]] = [
     (2.0, r"\bowner\b|\bowns\b|\bowned by\b|\bassigned\b|\bwhose\b|\bwho (?:handles|manages|looks after|has the most)\b"),
     (2.0, r"\bbudgets?\b|\bafford\b"),
     (1.5, r"\binterested in\b|\blooking for an?\b|\bwants? an?\b"),
+    # "Who's interested in X?" asks for people; "a client who wants…" is a relative clause.
+    (3.0, r"^(?:so |and |ok )?(?:who|whom|who's|anyone|anybody|does anyone|is anyone|is anybody|which ones)\b.*\b(?:interested|looking|"
+          r"wants?|keen|enquir\w*|asking|after|considering)\b|\bhow many (?:people|buyers|clients|of them)\b"),
     (1.0, r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\baverage\b|\bsum\b|\bbreakdown\b|\bper (?:status|project|agent)\b|\bby (?:status|project|agent|owner|source)\b"),
     (1.0, r"\b(?:this|last|past|next) (?:week|month|quarter|year)\b|\btoday\b|\byesterday\b|\btomorrow\b|\bin the (?:last|past) \w+ (?:days?|weeks?|months?)\b|\bsince\b|\bago\b"),
     (1.0, r"\bcreated\b|\bcame in\b|\badded\b|\bsigned up\b|\bnew leads\b|\bcontacted\b|\binteractions?\b|\bactivit(?:y|ies)\b"),
@@ -46,10 +50,13 @@ DATA_RULES: list[tuple[float, str]] = [
 DOC_RULES: list[tuple[float, str]] = [
     (3.0, r"\bbrochures?\b|\bplaybook\b|\bfaqs?\b|\bprice (?:list|sheet)s?\b|\bhandbook\b|\bguide(?:lines?)?\b|\bpolic(?:y|ies)\b"
           r"|\bterms\b|\bspec(?:ification)? sheet\b|\bdocuments?\b|\bfloor ?plans?\b"),
-    (3.0, r"\bhow (?:should|do|can|would|must) (?:i|we|you|an agent|agents)\b(?! have)|\bwhat (?:should|do|can|must) (?:i|we) "
+    (4.0, r"\bhow (?:should|do|can|would|must) (?:i|we|you|an agent|agents)\b(?! have)|\bwhat (?:should|do|can|must) (?:i|we) "
           r"(?:say|send|tell|do|offer|mention|promise|avoid|bring|prepare|include)\b|\bhow (?:often|quickly|soon|fast) (?:should|must|do|can|are)\b"
           r"|\bwhen (?:should|must) (?:i|we) (?!call @|email @|contact @)|\bbest (?:way|practice)\b|\bcan i (?:promise|offer|give|tell)\b"
-          r"|\bam i allowed\b|\bare we allowed\b|\bobjections?\b|\bscript\b|\bwhat(?:'s| is) the (?:process|procedure|rule)\b"),
+          r"|\bam i allowed\b|\bare we allowed\b|\bobjections?\b|\bscript\b|\bwhat(?:'s| is) the (?:process|procedure|rule)\b"
+          r"|\bhow (?:long|soon|often|quickly|fast) (?:do|should|must|can|have|are) (?:i|we|agents)\b"),
+    (5.0, r"\bcadence\b|\betiquette\b|\bprocess for\b|\bprocedure\b|\bprotocol\b|\bbest practices?\b"
+          r"|\bour (?:rules?|approach|standards?|policy)\b|\bguidelines?\b"),
     # Advice about leads in general ("a new lead", "every buyer") is the playbook's; the
     # asker's own leads are "my leads" or named.
     (3.0, r"\b(?:should|must|ought to|can|could|would|how (?:do|to))\b.*\b(?:a|an|every|each|any new)\s+(?:new\s+|qualified\s+|hot\s+|cold\s+|potential\s+)?"
@@ -111,7 +118,8 @@ def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Seque
     ``titles`` are the folded titles of the ingested documents."""
     masked = mask_mentions(text, mentions)
     data, data_why = _score(masked, DATA_RULES)
-    docs, docs_why = _score(masked, DOC_RULES)
+    # A sum of money next to "budget" is about leads, not about prices in a brochure.
+    docs, docs_why = _score(re.sub(r"[£$€]", " ", masked) if re.search(r"\bbudgets?\b", masked) else masked, DOC_RULES)
     leads = [m for m in mentions if m.kind == "lead"]
     agents = [m for m in mentions if m.kind == "agent"]
     projects = [m for m in mentions if m.kind == "project"]
@@ -121,6 +129,9 @@ def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Seque
         data_why.append("lead:" + leads[0].label)
     if agents:
         data += 1.5
+    if any(m.kind == "source" for m in mentions):  # where leads came from is CRM data
+        data += 2.0
+        data_why.append("source")
     if projects:
         docs += 2.0
         docs_why.append("project:" + projects[0].label)

@@ -26,6 +26,7 @@ at the deadline (SQLite has no statement timeout).
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -39,6 +40,8 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from crm.errors import CrmError
 from crm.models import SchemaTable
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 200
 MAX_SQL_CHARS = 4000
@@ -194,7 +197,7 @@ def _scoped_table(name: str, tables: Mapping[str, tuple[str, ...]], *, owner_id:
     if scope == "owner":
         return query.where(exp.EQ(this=exp.column("owner_id"), expression=owner))
     own_leads = exp.select("id").from_("leads").where(exp.EQ(this=exp.column("owner_id"), expression=owner))
-    return query.where(exp.In(this=exp.column("lead_id"), query=own_leads))
+    return query.where(exp.column("lead_id").isin(query=own_leads))
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -222,6 +225,7 @@ def run_guarded(session: Session, query: GuardedQuery, *, timeout_ms: int = TIME
         rows = tuple(tuple(r) for r in result.fetchmany(query.limit))
         return QueryResult(columns=columns, rows=rows)
     except (DBAPIError, SQLAlchemyError):
+        log.info("guarded query failed", exc_info=True)
         raise SQLRefused("The query could not run against the CRM; nothing was changed.") from None
     finally:
         if raw is not None:

@@ -27,11 +27,20 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+# Contractions typed without their apostrophe ("havent", "whats").
+_CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't", "dont": "don't", "doesnt": "doesn't",
+                 "didnt": "didn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't",
+                 "whats": "what's", "whos": "who's", "hows": "how's", "wheres": "where's", "ive": "i've",
+                 "im": "i'm", "shouldnt": "shouldn't", "couldnt": "couldn't", "wouldnt": "wouldn't", "cant": "can't"}
+_CONTRACTION_RE = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b")
+
+
 def normalise_question(text: str) -> str:
-    """Lowercase, no accents, straight quotes, single spaces, no trailing punctuation; the
-    character positions of words are what the parser's spans refer to."""
+    """Lowercase, no accents, straight quotes, single spaces, apostrophes restored, no trailing
+    punctuation; the character positions of words are what the parser's spans refer to."""
     out = fold(text)
     out = re.sub(r"\s+", " ", out).strip()
+    out = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], out)
     return out.rstrip("?!. ")
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from rapidfuzz import fuzz
-from sqlalchemy import select
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.models import Agent, Lead
@@ -90,7 +90,10 @@ def unit_key(text: str) -> str | None:
     if m.group("n"):
         return _UNIT_NUM.get(m.group("n"), m.group("n")) + "br"
     word = m.group("word").replace(" ", "")
-    word = re.sub(r"(es|s)$", "", word) if word.endswith(("xes", "ses")) else word.rstrip("s")
+    if word.endswith("xes"):  # duplexes
+        word = word[:-2]
+    elif word.endswith("s"):  # penthouses, studios, lofts
+        word = word[:-1]
     return {"townhouse": "townhouse", "flat": "apartment"}.get(word, word)
 
 
@@ -139,38 +142,31 @@ class Vocabulary:
         found += self._find_sources(text)
         return _without_overlaps(found)
 
+    # -- an index of people, built once per vocabulary ---------------------------------------
+    def _people_index(self) -> "_PeopleIndex":
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = _PeopleIndex.build(self)
+            self.__dict__["_index"] = index
+        return index
+
     def _find_people(self, toks: list[tuple[str, int, int]], capitalised: set[str]) -> list[Mention]:
+        index = self._people_index()
         out: list[Mention] = []
         words = [_strip_possessive(t) for t, _, _ in toks]
         plain = [w for w, _ in words]
-        people: list[tuple[str, int, str, list[str], str | None]] = []  # kind, id, name, words, company
-        people += [("lead", l.id, l.name, _words(l.name), l.company) for l in self.leads]
-        people += [("agent", a_id, name, _words(name), None) for a_id, name in self.agents]
-        # Whole names (and companies), exact.
-        for kind, pid, name, nwords, company in people:
-            n = len(nwords)
-            for i in range(len(plain) - n + 1):
-                if n and plain[i:i + n] == nwords:
-                    out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "full"))
-            if company:
-                cwords = _words(_strip_company_suffix(company))
-                k = len(cwords)
-                if k and len("".join(cwords)) >= 4 and not (k == 1 and cwords[0] in COMMON_WORDS):
-                    for i in range(len(plain) - k + 1):
-                        if plain[i:i + k] == cwords:
-                            out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + k - 1][2]),
-                                               "company"))
+        # Whole names and companies, exact: look up the names that start with each word.
+        for i, w in enumerate(plain):
+            for nwords, kind, pid, name, how in index.starting.get(w, ()):
+                n = len(nwords)
+                if tuple(plain[i:i + n]) == nwords:
+                    out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), how))
         # Single first or last names.
-        by_part: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
-        for kind, pid, name, nwords, _ in people:
-            if len(nwords) >= 2:
-                by_part.setdefault((nwords[0], "first"), []).append((kind, pid, name))
-                by_part.setdefault((nwords[-1], "last"), []).append((kind, pid, name))
         for i, (w, possessive) in enumerate(words):
             if len(w) < 2:
                 continue
             for part in ("first", "last"):
-                owners = by_part.get((w, part))
+                owners = index.parts.get((w, part))
                 if not owners:
                     continue
                 if w in COMMON_WORDS and not possessive and w not in capitalised:
@@ -182,16 +178,16 @@ class Vocabulary:
                     if ids:
                         label = names[0] if len(names) == 1 else w.title()
                         out.append(Mention(kind, ids, names, label, span, "possessive" if possessive else part))
-        # Whole names with a typo ("Mary Popins").
-        for kind, pid, name, nwords, _ in people:
-            n = len(nwords)
-            if n < 2:
-                continue
-            target = " ".join(nwords)
+        # Whole names with a typo ("Mary Popins"): rapidfuzz over all names of that length.
+        for n, (choices, owners) in index.by_length.items():
             for i in range(len(plain) - n + 1):
                 window = " ".join(plain[i:i + n])
-                if window != target and window[0] == target[0] and fuzz.ratio(window, target) >= 88:
-                    out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "fuzzy"))
+                if len(window) < 5:
+                    continue
+                for _, score, j in process.extract(window, choices, scorer=fuzz.ratio, score_cutoff=88, limit=3):
+                    kind, pid, name = owners[j]
+                    if choices[j] != window and choices[j][0] == window[0]:
+                        out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "fuzzy"))
         return out
 
     def _find_projects(self, text: str, toks: list[tuple[str, int, int]]) -> list[Mention]:
@@ -238,13 +234,52 @@ class Vocabulary:
         for key, value in by_key.items():
             phrases = set(_SOURCE_SYNONYMS.get(key, ())) | {fold(value)}
             for phrase in sorted(phrases, key=len, reverse=True):
-                for m in re.finditer(rf"\b{re.escape(phrase)}\b", text):
+                for m in re.finditer(rf"\b{re.escape(phrase)}(?:s|es)?\b", text):
                     out.append(Mention("source", (), (value,), value, m.span()))
         return out
 
     def lead_names_for(self, ids: Sequence[int]) -> list[str]:
         wanted = set(ids)
         return [l.name for l in self.leads if l.id in wanted]
+
+
+@dataclass
+class _PeopleIndex:
+    starting: dict[str, list[tuple[tuple[str, ...], str, int, str, str]]]  # first word -> names/companies
+    parts: dict[tuple[str, str], list[tuple[str, int, str]]]  # (word, first|last) -> people
+    by_length: dict[int, tuple[list[str], list[tuple[str, int, str]]]]  # words -> (names, owners)
+
+    @classmethod
+    def build(cls, vocab: "Vocabulary") -> "_PeopleIndex":
+        starting: dict[str, list[tuple[tuple[str, ...], str, int, str, str]]] = {}
+        parts: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+        by_length: dict[int, tuple[list[str], list[tuple[str, int, str]]]] = {}
+        people = [("lead", l.id, l.name, l.company) for l in vocab.leads]
+        people += [("agent", a_id, name, None) for a_id, name in vocab.agents]
+        for kind, pid, name, company in people:
+            nwords = tuple(_words(name))
+            if not nwords:
+                continue
+            starting.setdefault(nwords[0], []).append((nwords, kind, pid, name, "full"))
+            if company:
+                cwords = tuple(_words(_strip_company_suffix(company)))
+                if cwords and len("".join(cwords)) >= 4 and not (len(cwords) == 1 and cwords[0] in COMMON_WORDS):
+                    starting.setdefault(cwords[0], []).append((cwords, kind, pid, name, "company"))
+            if len(nwords) >= 2:
+                parts.setdefault((nwords[0], "first"), []).append((kind, pid, name))
+                parts.setdefault((nwords[-1], "last"), []).append((kind, pid, name))
+                choices, owners = by_length.setdefault(len(nwords), ([], []))
+                choices.append(" ".join(nwords))
+                owners.append((kind, pid, name))
+        return cls(starting=starting, parts=parts, by_length=by_length)
+
+
+def vocabulary_fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a lead or agent is added, removed or edited (``updated_at`` moves on
+    every ORM update), so a cached vocabulary can be reused until then."""
+    leads = session.execute(select(func.count(Lead.id), func.max(Lead.id), func.max(Lead.updated_at))).one()
+    agents = session.execute(select(func.count(Agent.id), func.max(Agent.id))).one()
+    return (*leads, *agents)
 
 
 def _capitalised_words(original: str) -> set[str]:

@@ -6,7 +6,6 @@ lead receives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from crm.models import Campaign
@@ -14,6 +13,7 @@ from handlers.campaigns.message import (
     OutgoingEmail,
     build_email,
     reply_address,
+    sender_header,
     unsubscribe_mailto,
     unsubscribe_url,
 )
@@ -49,6 +49,7 @@ class Composer:
         self.renderer = renderer
         self.personaliser = personaliser or Personaliser()
         self.domain = settings.mail_domains[0] if settings.mail_domains else "localhost"
+        self._own_domains = {d.lower() for d in settings.mail_domains}
 
     def template_for(self, campaign: Campaign) -> CampaignTemplate:
         if campaign.template_source is not None:
@@ -80,7 +81,8 @@ class Composer:
 
     def compose(self, info: CampaignInfo, *, lead: dict[str, Any], agent: dict[str, Any] | None, lead_token: str,
                 to_address: str, message_id: str, extra_headers: tuple[tuple[str, str], ...] = ()) -> Composed:
-        rendered = self.renderer.render(info.template, self.context(info, lead=lead, agent=agent, lead_token=lead_token))
+        context = self.context(info, lead=lead, agent=agent, lead_token=lead_token)
+        rendered = self.renderer.render(info.template, context)
         reply = reply_address(self.domain, lead_token)
         email = build_email(
             sender=info.sender,
@@ -91,7 +93,7 @@ class Composer:
             html=rendered.html,
             message_id=message_id,
             reply_to=reply,
-            list_unsubscribe_url=unsubscribe_url(self.settings.public_url, lead_token),
+            list_unsubscribe_url=context["unsubscribe_url"],
             list_unsubscribe_mailto=unsubscribe_mailto(self.domain, lead_token),
             envelope_from=self.envelope_sender(info.sender, reply),
             extra_headers=extra_headers,
@@ -102,6 +104,6 @@ class Composer:
         """The bounce address. When the sender is in one of our own domains the per-lead reply
         address is used (VERP), so a bounce threads back to its lead like a reply; otherwise
         the sender itself, which every relay accepts."""
-        addr = parseaddr(sender)[1]
+        addr = sender_header(sender)[1]
         domain = addr.rpartition("@")[2].lower()
-        return reply if domain in {d.lower() for d in self.settings.mail_domains} else addr
+        return reply if domain in self._own_domains else addr

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +31,7 @@ from crm.models import Agent, Campaign, Lead
 from crm.types import utcnow
 from handlers.campaigns import journal as journals
 from handlers.campaigns import outbox
-from handlers.campaigns.compose import CampaignInfo, Composer
+from handlers.campaigns.compose import CampaignInfo, Composed, Composer
 from handlers.campaigns.outbox import Claim, Failure, RetryPolicy
 from handlers.campaigns.outbox import agent_fields as agent_dict
 from handlers.campaigns.render import TemplateRefused
@@ -49,6 +50,8 @@ class SendPolicy:
     recover_every_s: float = 30.0
     # A rate-limited campaign claims no more than this many seconds of sending at once.
     claim_seconds: float = 10.0
+    # Messages composed ahead of the one being sent (0 composes each just before sending).
+    compose_ahead: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -110,26 +113,29 @@ class Drainer:
         self.journal_dir = Path(journal_dir)
         self.journal = journals.AcceptJournal(self.journal_dir, self.worker_id)
         self._batches: dict[int, _Batch] = {}
+        self._budget: int | None = None
         self._last_recovery = -math.inf
         self._lock = threading.Lock()
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def drain(self, *, campaign_ids: Iterable[int] | None = None) -> DrainReport:
-        """Send everything due now, then return. Safe to call from several threads: a call made
-        while another is running returns at once (the running one will see the new work)."""
+    def drain(self, *, campaign_ids: Iterable[int] | None = None, limit: int | None = None) -> DrainReport:
+        """Send everything due now (or at most ``limit`` messages), then return. Safe to call
+        from several threads: a call made while another is running returns at once (the
+        running one will see the new work)."""
         if not self._lock.acquire(blocking=False):
             return DrainReport()
         try:
-            return self._drain(set(campaign_ids) if campaign_ids is not None else None)
+            return self._drain(set(campaign_ids) if campaign_ids is not None else None, limit)
         finally:
             self._lock.release()
 
-    def _drain(self, only: set[int] | None) -> DrainReport:
+    def _drain(self, only: set[int] | None, limit: int | None) -> DrainReport:
         report = DrainReport()
         self._flush_leftovers(report)
         self.recover(report, force=False)
-        while not self.stop.is_set():
+        self._budget = limit
+        while not self.stop.is_set() and (self._budget is None or self._budget > 0):
             with self.sessions() as session:
                 due = [c for c in outbox.due_campaigns(session, now=self.clock()) if only is None or c in only]
             if not due:
@@ -154,51 +160,59 @@ class Drainer:
         limit = self.policy.claim_batch
         if info.rate_per_second:
             limit = max(1, min(limit, int(info.rate_per_second * self.policy.claim_seconds)))
+        if self._budget is not None:
+            limit = min(limit, self._budget)
+            if limit <= 0:
+                return 0
         with self.sessions.begin() as session:
             claims = outbox.claim(session, worker=self.worker_id, campaign_id=campaign_id, limit=limit, now=self.clock())
         if not claims:
             return 0
+        if self._budget is not None:
+            self._budget -= len(claims)
         batch = self._batches.setdefault(campaign_id, _Batch())
         last_flush = time.monotonic()
         interval = 1.0 / info.rate_per_second if info.rate_per_second else 0.0
         next_at = time.monotonic()
-        for index, claim in enumerate(claims):
-            if self.stop.is_set():
-                self._give_back(claims[index:])
-                break
-            if interval:
-                delay = next_at - time.monotonic()
-                if delay > 0 and self.stop.wait(delay):
+        with _ComposeAhead(self._compose, info, claims, depth=self.policy.compose_ahead) as composed:
+            for index, (claim, outcome) in enumerate(composed):
+                if self.stop.is_set():
                     self._give_back(claims[index:])
                     break
-                next_at = max(next_at, time.monotonic() - interval) + interval
-            self._send_one(info, claim, batch)
-            if len(batch) >= self.policy.flush_every or time.monotonic() - last_flush >= self.policy.flush_seconds:
-                state = self._flush(campaign_id, report)
-                batch = self._batches.setdefault(campaign_id, _Batch())
-                last_flush = time.monotonic()
-                if state != "running":
-                    self._give_back(claims[index + 1:])
-                    break
+                if interval:
+                    delay = next_at - time.monotonic()
+                    if delay > 0 and self.stop.wait(delay):
+                        self._give_back(claims[index:])
+                        break
+                    next_at = max(next_at, time.monotonic() - interval) + interval
+                self._send_one(claim, outcome, batch)
+                if len(batch) >= self.policy.flush_every or time.monotonic() - last_flush >= self.policy.flush_seconds:
+                    state = self._flush(campaign_id, report)
+                    batch = self._batches.setdefault(campaign_id, _Batch())
+                    last_flush = time.monotonic()
+                    if state != "running":
+                        self._give_back(claims[index + 1:])
+                        break
         self._flush(campaign_id, report)
         return len(claims)
 
-    def _send_one(self, info: CampaignInfo, claim: Claim, batch: _Batch) -> None:
+    def _compose(self, info: CampaignInfo, claim: Claim) -> Composed | Failure:
         try:
-            composed = self.composer.compose(info, lead=claim.lead, agent=claim.owner, lead_token=claim.lead_token,
-                                             to_address=claim.to_address, message_id=claim.message_id)
+            return self.composer.compose(info, lead=claim.lead, agent=claim.owner, lead_token=claim.lead_token,
+                                         to_address=claim.to_address, message_id=claim.message_id)
         except TemplateRefused as exc:
-            batch.failure(Failure(claim.id, permanent=True, reason=f"template: {exc}", attempts=claim.attempts))
-            return
+            return Failure(claim.id, permanent=True, reason=f"template: {exc}", attempts=claim.attempts)
         except ValueError:
-            batch.failure(Failure(claim.id, permanent=True, reason="invalid address", attempts=claim.attempts))
-            return
+            return Failure(claim.id, permanent=True, reason="invalid address", attempts=claim.attempts)
         except Exception:  # a bug must not stop the other leads; the failure streak pauses the campaign
             log.exception("composing failed", extra={"outbox": claim.id})
-            batch.failure(Failure(claim.id, permanent=False, reason="internal error while composing",
-                                  attempts=claim.attempts))
+            return Failure(claim.id, permanent=False, reason="internal error while composing", attempts=claim.attempts)
+
+    def _send_one(self, claim: Claim, outcome: Composed | Failure, batch: _Batch) -> None:
+        if isinstance(outcome, Failure):
+            batch.failure(outcome)
             return
-        email = composed.email
+        email = outcome.email
         try:
             self.transport.send(email.raw, mail_from=email.mail_from, rcpt=email.rcpt)
         except SendError as exc:
@@ -316,6 +330,70 @@ class Drainer:
             finally:
                 self.transport.close()
                 self.journal.close()
+
+
+class _ComposeAhead:
+    """Composes the next messages on a thread while the current one is on the wire.
+
+    Sending is mostly waiting for the server; rendering is CPU. Overlapping them keeps the
+    per-message cost close to the SMTP round trips alone. The queue is short, so the composer
+    never runs far ahead of a pause, and a batch that stops early wastes little work.
+    """
+
+    _END = object()
+
+    def __init__(self, compose: Callable[[CampaignInfo, Claim], Composed | Failure], info: CampaignInfo,
+                 claims: list[Claim], *, depth: int) -> None:
+        self._compose, self._info, self._claims, self._depth = compose, info, claims, depth
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="campaign-compose", daemon=True)
+
+    def __enter__(self) -> Iterator[tuple[Claim, Composed | Failure]]:
+        if self._depth <= 0:
+            return ((claim, self._compose(self._info, claim)) for claim in self._claims)
+        self._thread.start()
+        return self._results()
+
+    def _run(self) -> None:
+        for claim in self._claims:
+            if self._cancel.is_set():
+                break
+            outcome = self._compose(self._info, claim)
+            while not self._cancel.is_set():
+                try:
+                    self._queue.put((claim, outcome), timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+        self._put_end()
+
+    def _put_end(self) -> None:
+        while True:
+            try:
+                self._queue.put(self._END, timeout=0.1)
+                return
+            except queue.Full:
+                if self._cancel.is_set():
+                    return
+
+    def _results(self) -> Iterator[tuple[Claim, Composed | Failure]]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            yield item
+
+    def __exit__(self, *exc: object) -> None:
+        self._cancel.set()
+        if self._depth <= 0:
+            return
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
 
 
 def _is_bad_mailbox(exc: SendError) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.header import Header
 from email.message import EmailMessage
+from functools import lru_cache
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
@@ -76,18 +77,17 @@ def build_email(
     extra_headers: tuple[tuple[str, str], ...] = (),
 ) -> OutgoingEmail:
     """Build the message. ``sender`` may be ``"Name <addr>"`` or a bare address."""
-    sender_name, sender_addr = email.utils.parseaddr(sender)
-    if not sender_addr or "@" not in sender_addr:
-        raise ValueError("sender has no address")
+    from_header, sender_addr = sender_header(sender)
     to_address = ascii_address(to_address)
     headers = [
-        ("From", _address(sender_name, sender_addr)),
+        ("From", from_header),
         ("To", _address(to_name, to_address)),
         ("Subject", _encode(subject, "Subject")),
         ("Date", format_datetime(date or datetime.now(timezone.utc))),
         ("Message-ID", message_id),
         ("Reply-To", reply_to),
-        ("List-Unsubscribe", f"<{list_unsubscribe_url}>, <{list_unsubscribe_mailto}>"),
+        # Folded after the comma: two URIs rarely fit in 78 characters.
+        ("List-Unsubscribe", f"<{list_unsubscribe_url}>,\r\n <{list_unsubscribe_mailto}>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         # Asks auto-responders not to answer bulk mail (RFC 3834 section 2, "Precedence").
         ("Precedence", "bulk"),
@@ -95,7 +95,7 @@ def build_email(
         ("MIME-Version", "1.0"),
     ]
     for name, value in headers:
-        unfolded = value.replace("\r\n ", " ")
+        unfolded = value.replace("\r\n ", " ")  # folding whitespace is allowed, nothing else
         if "\r" in unfolded or "\n" in unfolded:
             raise ValueError(f"header {name} contains a line break")
     text_part = _qp_part("text/plain", text)
@@ -109,6 +109,16 @@ def build_email(
                 + b"\r\n--" + b + b"--\r\n")
     raw = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii") + body
     return OutgoingEmail(mail_from=envelope_from or sender_addr, rcpt=to_address, message_id=message_id, raw=raw)
+
+
+@lru_cache(maxsize=256)
+def sender_header(sender: str) -> tuple[str, str]:
+    """(From header, address) for ``"Name <addr>"`` or a bare address; parsed once per sender."""
+    name, addr = email.utils.parseaddr(sender)
+    if not addr or "@" not in addr:
+        raise ValueError("sender has no address")
+    addr = ascii_address(addr)
+    return _address(name, addr), addr
 
 
 def as_email_message(raw: bytes) -> EmailMessage:

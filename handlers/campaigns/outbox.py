@@ -166,9 +166,12 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
     ids = sorted(session.scalars(stmt))
     if not ids:
         return []
+    lead_cols = [getattr(Lead, name) for name in LEAD_COLUMNS]
     rows = session.execute(
         select(OutboxMessage.id, OutboxMessage.campaign_id, OutboxMessage.lead_id, OutboxMessage.to_address,
-               OutboxMessage.message_id, OutboxMessage.attempts, Lead, Agent)
+               OutboxMessage.message_id, OutboxMessage.attempts, Lead.id.label("lead_exists"), Lead.opted_out_at,
+               Lead.email_bouncing, Lead.token, *lead_cols, Agent.id.label("agent_id"),
+               Agent.name.label("agent_name"), Agent.email.label("agent_email"))
         .outerjoin(Lead, Lead.id == OutboxMessage.lead_id)
         .outerjoin(Agent, Agent.id == Lead.owner_id)
         .where(OutboxMessage.id.in_(ids))
@@ -176,52 +179,62 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
     ).all()
     claims: list[Claim] = []
     skipped: dict[str, list[int]] = {}
-    for oid, cid, lead_id, to_address, message_id, attempts, lead, owner in rows:
-        reason = _ineligible(lead)
+    for row in rows:
+        reason = _ineligible(row)
         if reason:
-            skipped.setdefault(reason, []).append(oid)
+            skipped.setdefault(reason, []).append(row.id)
             continue
-        claims.append(Claim(id=oid, campaign_id=cid, lead_id=lead_id, to_address=lead.email or to_address,
-                            message_id=message_id, attempts=attempts, lead=lead_fields(lead),
-                            owner=agent_fields(owner) if owner is not None else None, lead_token=lead.token or ""))
+        lead = {name: getattr(row, name) for name in LEAD_COLUMNS}
+        owner = _person(row.agent_name, row.agent_email) if row.agent_id is not None else None
+        claims.append(Claim(id=row.id, campaign_id=row.campaign_id, lead_id=row.lead_id,
+                            to_address=row.email or row.to_address, message_id=row.message_id,
+                            attempts=row.attempts, lead=_with_name_parts(lead), owner=owner, lead_token=row.token))
     for reason, skip_ids in skipped.items():
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(skip_ids))
                         .values(state="skipped", last_error=reason, claimed_by=None)
                         .execution_options(synchronize_session=False))
-    session.expunge_all()
     return claims
 
 
-def _ineligible(lead: Lead | None) -> str | None:
-    if lead is None:
+def _ineligible(row: Any) -> str | None:
+    if row.lead_exists is None:
         return "lead deleted"
-    if lead.opted_out_at is not None:
+    if row.opted_out_at is not None:
         return "opted out"
-    if lead.email_bouncing:
+    if row.email_bouncing:
         return "email bounces"
-    if not lead.email:
+    if not row.email:
         return "no email address"
-    if not lead.token:
+    if not row.token:
         return "no token"
     return None
 
 
+# What a template may know about a lead: plain values only, never the ORM object.
+LEAD_COLUMNS = ("name", "email", "phone", "company", "project", "unit_type", "budget_min", "budget_max",
+                "status", "source")
+
+
+def _with_name_parts(fields: dict[str, Any]) -> dict[str, Any]:
+    parts = (fields.get("name") or "").split()
+    fields["first_name"] = parts[0] if parts else ""
+    fields["last_name"] = parts[-1] if len(parts) > 1 else ""
+    return fields
+
+
+def _person(name: str | None, email: str | None) -> dict[str, Any]:
+    parts = (name or "").split()
+    return {"name": name, "first_name": parts[0] if parts else "", "email": email}
+
+
 def lead_fields(lead: Lead) -> dict[str, Any]:
-    """What a template may know about a lead: plain values only."""
-    parts = (lead.name or "").split()
-    return {
-        "name": lead.name, "first_name": parts[0] if parts else "", "last_name": parts[-1] if len(parts) > 1 else "",
-        "email": lead.email, "phone": lead.phone, "company": lead.company, "project": lead.project,
-        "unit_type": lead.unit_type, "budget_min": lead.budget_min, "budget_max": lead.budget_max,
-        "status": lead.status, "source": lead.source,
-    }
+    return _with_name_parts({name: getattr(lead, name) for name in LEAD_COLUMNS})
 
 
 def agent_fields(agent: Agent | None) -> dict[str, Any]:
     if agent is None:
         return {"name": None, "first_name": None, "email": None}
-    parts = (agent.name or "").split()
-    return {"name": agent.name, "first_name": parts[0] if parts else "", "email": agent.email}
+    return _person(agent.name, agent.email)
 
 
 # -- recording outcomes ----------------------------------------------------------------------

@@ -203,11 +203,12 @@ class Renderer:
 
 def check_template(tree: nodes.Template, *, label: str) -> None:
     """Refuse what a campaign template has no business doing, with the line it happens on."""
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Extends, nodes.Test)):
-        name = None
+    unsafe: list[tuple[int, str]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Extends)):
         if isinstance(node, nodes.Extends):
             raise TemplateRefused(f"{label}: line {node.lineno}: `extends` is not supported; "
                                   "put the subject, text and html blocks in one file")
+        name = None
         if isinstance(node, nodes.Getattr):
             name = node.attr
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
@@ -215,8 +216,13 @@ def check_template(tree: nodes.Template, *, label: str) -> None:
         elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args and isinstance(node.args[0], nodes.Const):
             name = str(node.args[0].value)
         if name is not None and name.startswith("_"):
-            raise TemplateRefused(f"{label}: line {node.lineno}: `{name}` is a Python internal; "
-                                  "campaign templates may only use the fields they are given")
+            unsafe.append((node.lineno, name))
+    if unsafe:
+        # The walk meets ``a.b.c`` from the outside in; name the first step, as the author wrote it.
+        line = min(n for n, _ in unsafe)
+        name = [name for n, name in unsafe if n == line][-1]
+        raise TemplateRefused(f"{label}: line {line}: `{name}` is a Python internal; "
+                              "campaign templates may only use the fields they are given")
 
 
 def _where(label: str) -> str:

@@ -19,7 +19,6 @@ import ipaddress
 import mailbox
 import smtplib
 import ssl
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,9 +27,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from crm.errors import ConfigError
 
 DEFAULT_TIMEOUT_S = 60.0
-# A connection idle longer than this is checked with NOOP before reuse: servers drop idle
-# sessions (RFC 5321 section 4.5.3.2.7 lets them time out after 5 minutes).
-IDLE_CHECK_S = 20.0
 
 
 class SendError(Exception):
@@ -114,7 +110,6 @@ class SmtpTransport:
         self.config = config
         self._tls = tls_context or ssl.create_default_context()
         self._conn: smtplib.SMTP | None = None
-        self._last_used = 0.0
         self.connections_opened = 0
 
     def _open(self) -> smtplib.SMTP:
@@ -159,17 +154,6 @@ class SmtpTransport:
         if cfg.username:
             conn.login(cfg.username, cfg.password or "")
 
-    def _connection(self) -> smtplib.SMTP:
-        if self._conn is not None and time.monotonic() - self._last_used > IDLE_CHECK_S:
-            try:
-                if self._conn.noop()[0] != 250:
-                    self._drop()
-            except (OSError, smtplib.SMTPException):
-                self._drop()
-        if self._conn is None:
-            self._conn = self._open()
-        return self._conn
-
     def _drop(self) -> None:
         if self._conn is not None:
             try:
@@ -178,24 +162,55 @@ class SmtpTransport:
                 pass
         self._conn = None
 
-    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None:
+    def _reset(self, conn: smtplib.SMTP) -> None:
+        """RSET after a refusal so the session can carry the next message (RFC 5321 4.1.1.5)."""
         try:
-            conn = self._connection()
-            conn.sendmail(mail_from, [rcpt], raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, msg = next(iter(exc.recipients.values()), (None, b""))
-            raise classify(code, msg) from None
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == 421:  # the server is closing the session (RFC 5321 section 3.8)
-                self._drop()
-            raise classify(exc.smtp_code, exc.smtp_error) from None
-        except UnicodeEncodeError:
-            raise SendError(permanent=True, code=None, reason="address is not ASCII (SMTPUTF8 not used)") from None
-        except (OSError, smtplib.SMTPException) as exc:
+            conn.rset()
+        except (OSError, smtplib.SMTPException):
             self._drop()
-            raise SendError(permanent=False, code=None, reason=f"connection lost ({type(exc).__name__})") from None
-        finally:
-            self._last_used = time.monotonic()
+
+    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None:
+        # The transaction step by step rather than smtplib's sendmail(): knowing the step that
+        # failed tells a stale reused connection (fails at MAIL, nothing sent: retry at once on a
+        # new one) from a failure after the message may have gone.
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            if self._conn is None:
+                self._conn = self._open()
+            conn = self._conn
+            step = "mail"
+            try:
+                code, reply = conn.mail(mail_from)
+                if code != 250:
+                    raise self._refused(conn, code, reply)
+                step = "rcpt"
+                code, reply = conn.rcpt(rcpt)
+                if code not in (250, 251):
+                    raise self._refused(conn, code, reply)
+                step = "data"
+                code, reply = conn.data(raw)
+                if code != 250:
+                    raise self._refused(conn, code, reply)
+                return
+            except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
+                raise self._refused(conn, exc.smtp_code, exc.smtp_error) from None
+            except UnicodeEncodeError:
+                self._reset(conn)
+                raise SendError(permanent=True, code=None, reason="address is not ASCII (SMTPUTF8 not used)") from None
+            except (OSError, smtplib.SMTPServerDisconnected) as exc:
+                self._drop()
+                if step == "mail" and reused and attempt == 1:
+                    continue
+                raise SendError(permanent=False, code=None,
+                                reason=f"connection lost at {step.upper()} ({type(exc).__name__})") from None
+        raise AssertionError("unreachable")
+
+    def _refused(self, conn: smtplib.SMTP, code: int, reply: bytes) -> SendError:
+        if code == 421:  # the server is closing the session (RFC 5321 section 3.8)
+            self._drop()
+        else:
+            self._reset(conn)
+        return classify(code, reply)
 
     def close(self) -> None:
         if self._conn is not None:

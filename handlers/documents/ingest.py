@@ -195,46 +195,55 @@ def _is_unchanged(existing: DocumentInfo, item: _Pending) -> bool:
 
 def _store_all(pending: list[_Pending], *, store: DocumentStore, progress: bool, report: IngestReport) -> None:
     work: list[_Pending] = []
+    seen: dict[str, str | None] = {}
     for item in pending:
-        existing = store.document(item.result.doc_id)
-        item.result.status = "added" if existing is None else "replaced"
+        doc = item.result
+        if doc.doc_id in seen:
+            # Two files with one id (same name in two folders): the second would silently replace the first.
+            doc.status, doc.reason = "failed", f"same document id as {seen[doc.doc_id]}; give it an id in its front matter"
+            report.documents.append(doc)
+            continue
+        seen[doc.doc_id] = doc.source
+        existing = store.document(doc.doc_id)
+        doc.status = "added" if existing is None else "replaced"
         if existing is not None and _is_unchanged(existing, item):
-            item.result.status = "unchanged"
-            item.result.passages = len(item.passages)
+            doc.status = "unchanged"
+            doc.passages = len(item.passages)
         elif not item.passages:
-            item.result.status = "empty"
-            item.result.reason = ("no text layer on any page (scanned?)" if item.result.pages_without_text
-                                  else "no text found")
-            store.remove_document(item.result.doc_id)
+            doc.status = "empty"
+            doc.reason = "no text layer on any page (scanned?)" if doc.pages_without_text else "no text found"
+            store.remove_document(doc.doc_id)
         else:
             work.append(item)
-        report.documents.append(item.result)
-    texts = [embedding_text(item.result, p) for item in work for p in item.passages]
-    vectors = _embed_with_progress(texts, store=store, progress=progress)
-    offset = 0
-    for item in work:
-        n = len(item.passages)
-        item.vectors = vectors[offset:offset + n]
-        offset += n
-        _write(item, store=store)
-        item.result.passages = n
+        report.documents.append(doc)
+    total = sum(len(item.passages) for item in work)
+    with progress_bar(total=total, desc="embedding", unit="passage", enabled=progress and total > EMBED_CHUNK) as bar:
+        # Documents are embedded in groups of about EMBED_CHUNK passages and written as each
+        # group is done, so an interrupted ingest keeps what it finished.
+        for group in _groups(work, EMBED_CHUNK):
+            texts = [embedding_text(item.result, p) for item in group for p in item.passages]
+            vectors = store.embed(texts)
+            offset = 0
+            for item in group:
+                n = len(item.passages)
+                item.vectors = vectors[offset:offset + n]
+                offset += n
+                _write(item, store=store)
+                item.result.passages = n
+            bar.update(len(texts))
 
 
-def _embed_with_progress(texts: list[str], *, store: DocumentStore, progress: bool) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    parts = []
-    with progress_bar(total=len(texts), desc="embedding", unit="passage",
-                      enabled=progress and len(texts) > EMBED_CHUNK) as bar:
-        for chunk in _chunks(texts, EMBED_CHUNK):
-            parts.append(store.embed(chunk))
-            bar.update(len(chunk))
-    return np.concatenate(parts)
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _groups(items: list[_Pending], size: int) -> Iterator[list[_Pending]]:
+    group: list[_Pending] = []
+    count = 0
+    for item in items:
+        group.append(item)
+        count += len(item.passages)
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
 
 
 def embedding_text(doc: DocumentResult, passage: Passage) -> str:

@@ -1,23 +1,30 @@
-"""Find the passages that answer a question: dense search, then a keyword and project rerank.
+"""Find the passages that answer a question: dense + keyword candidates, then a rerank.
 
-Dense vectors find paraphrases ("fitness centre" for "gym") but blur names and numbers, so a
-question about Beachgate's gym can rank Harbour View's gym first. The rerank adds:
+Dense vectors find paraphrases ("fitness centre" for "gym") but blur names and numbers, and
+in a large store the one passage that shares the question's exact words can sit below many
+similar ones. So candidates come from three places:
 
-- a lexical score: the share of the question's content terms (weighted by rarity in the
-  candidate pool) found in the passage, its heading or its title;
-- a project score: passages of a project the question names move up, passages of another
-  named project move down (general documents, with no or another project label, stay put).
+- the dense top ``CANDIDATES`` of the whole store;
+- the dense top of the projects the question names, so their passages are in the pool even
+  among many projects;
+- the BM25 top ``CANDIDATES`` of the keyword index (``lexical.py``).
 
-Candidates come from the whole store plus, when the question names a project, from that
-project alone, so its passages are in the pool even in a store of many projects.
+and each is scored ``dense + LEXICAL_WEIGHT * lexical + project``, where
+
+- ``lexical`` is the share of the question's terms, weighted by their rarity in the whole
+  store (BM25's idf), found in the passage, its heading or its title;
+- ``project`` lifts passages of a project the question names and lowers passages of another
+  named project (general documents, labelled with no single project, stay put).
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
+
+from handlers.documents.lexical import LexicalIndex
 from handlers.documents.store import DocumentStore, StoredPassage
 from handlers.documents.text import terms
 
@@ -25,6 +32,8 @@ CANDIDATES = 24
 LEXICAL_WEIGHT = 0.35
 PROJECT_BONUS = 0.12
 OTHER_PROJECT_PENALTY = 0.10
+# Labels used for documents that belong to no single project (playbooks, FAQs).
+GENERAL_PROJECTS = frozenset({"all projects", "all", "general", "any", "company", ""})
 
 
 @dataclass(frozen=True)
@@ -65,15 +74,15 @@ def projects_named(question: str, projects: Sequence[str]) -> list[str]:
     return found
 
 
-def lexical_scores(question: str, passages: Sequence[StoredPassage]) -> list[float]:
+def lexical_scores(question: str, passages: Sequence[StoredPassage], *, index: LexicalIndex) -> list[float]:
+    """For each passage, the idf-weighted share of the question's terms it holds."""
     q_terms = list(dict.fromkeys(terms(question)))
     if not q_terms or not passages:
         return [0.0] * len(passages)
+    weights = {t: index.idf(t) for t in q_terms}
+    total = sum(weights.values()) or 1.0
     bags = [set(terms(" ".join((str(p.metadata.get("title", "")), str(p.metadata.get("heading", "")), p.text))))
             for p in passages]
-    n = len(bags)
-    weights = {t: math.log(1.0 + n / (1 + sum(t in b for b in bags))) + 0.1 for t in q_terms}
-    total = sum(weights.values())
     return [sum(w for t, w in weights.items() if t in bag) / total for bag in bags]
 
 
@@ -83,17 +92,22 @@ def retrieve(question: str, *, store: DocumentStore, k: int = 4, project: str | 
     if not question.strip() or store.count() == 0:
         return []
     vector = store.embed([question])[0]
+    documents = store.cached_documents()
+    all_projects = sorted({d.project for d in documents if d.project})
     where: dict[str, Any] | None = {"project": project} if project else None
-    named = [] if project else projects_named(
-        question, sorted({d.project for d in store.cached_documents() if d.project}))
+    named = [] if project else projects_named(question, all_projects)
     pool: dict[str, StoredPassage] = {p.id: p for p in store.query(vector, n=candidates, where=where)}
     if named:
         for p in store.query(vector, n=candidates, where={"project": {"$in": named}}):
             pool.setdefault(p.id, p)
+    index = store.lexical_index()
+    keyword_ids = [pid for pid, _ in index.search(question, n=candidates) if pid not in pool]
+    for p in store.passages(keyword_ids, near=np.asarray(vector, dtype=np.float32)):
+        if project is None or p.metadata.get("project") == project:
+            pool[p.id] = p
     passages = list(pool.values())
-    lexical = lexical_scores(question, passages)
+    lexical = lexical_scores(question, passages, index=index)
     named_set = {n.casefold() for n in named}
-    all_projects = {d.project.casefold() for d in store.cached_documents() if d.project}
     ranked = []
     for p, lex in zip(passages, lexical):
         dense = p.similarity
@@ -102,12 +116,8 @@ def retrieve(question: str, *, store: DocumentStore, k: int = 4, project: str | 
         if named_set:
             if proj in named_set:
                 score += PROJECT_BONUS
-            elif proj in all_projects and _normal(proj).strip() and proj not in _GENERAL_PROJECTS:
+            elif proj not in GENERAL_PROJECTS:
                 score -= OTHER_PROJECT_PENALTY
         ranked.append(RetrievedPassage.from_stored(p, score=score, dense=dense, lexical=lex))
     ranked.sort(key=lambda r: r.score, reverse=True)
     return ranked[:k]
-
-
-# Labels used for documents that belong to no single project (playbooks, FAQs).
-_GENERAL_PROJECTS = {"all projects", "all", "general", "any", "company", ""}

@@ -26,6 +26,7 @@ from handlers.documents.embedding import (
     OpenAICompatibleEmbeddingFunction,
     embedding_function_for,
 )
+from handlers.documents.lexical import LexicalIndex
 
 Embedder = MiniLMEmbeddingFunction | OpenAICompatibleEmbeddingFunction
 
@@ -82,6 +83,7 @@ class DocumentStore:
     embedder: Embedder
     _collection: Any = field(default=None, repr=False)
     _documents_cache: tuple[float, list[DocumentInfo]] | None = field(default=None, repr=False)
+    _lexical: LexicalIndex | None = field(default=None, repr=False)
 
     @property
     def collection_name(self) -> str:
@@ -112,10 +114,31 @@ class DocumentStore:
         return sorted(docs, key=lambda d: (d.project or "", d.title.lower(), d.doc_id))
 
     def cached_documents(self) -> list[DocumentInfo]:
+        """The document list, re-read when this store wrote or after a TTL (other processes)."""
         now = time.monotonic()
         if self._documents_cache is None or now - self._documents_cache[0] > DOCUMENT_LIST_TTL_S:
             self._documents_cache = (now, self.documents())
         return self._documents_cache[1]
+
+    def lexical_index(self) -> LexicalIndex:
+        """The keyword index of all passages, rebuilt only when the documents changed."""
+        docs = self.cached_documents()
+        fingerprint = hash(tuple((d.doc_id, d.sha256, d.ingested_at, d.passages) for d in docs))
+        if self._lexical is None or self._lexical.fingerprint != fingerprint:
+            self._lexical = LexicalIndex.build(self._searchable_passages(), fingerprint=fingerprint)
+        return self._lexical
+
+    def _searchable_passages(self) -> Iterable[tuple[str, str]]:
+        page = self._max_batch()
+        offset = 0
+        while True:
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                meta = meta or {}
+                yield pid, f"{meta.get('title', '')}\n{meta.get('heading', '')}\n{text or ''}"
+            if len(got["ids"]) < page:
+                return
+            offset += page
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         got = self.collection.get(where={"$and": [{"doc_id": doc_id}, {"passage_index": 0}]},
@@ -128,7 +151,7 @@ class DocumentStore:
         ids = self.collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         for batch in _batches(ids, self._max_batch()):
             self.collection.delete(ids=batch)
-        self._documents_cache = None
+        self._documents_cache = None  # the keyword index follows, by fingerprint
         return len(ids)
 
     def replace_document(self, doc_id: str, *, ids: Sequence[str], texts: Sequence[str],
@@ -153,20 +176,20 @@ class DocumentStore:
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
                                       got["distances"][0])]
 
-    def passages(self, ids: Sequence[str]) -> list[StoredPassage]:
+    def passages(self, ids: Sequence[str], *, near: np.ndarray | None = None) -> list[StoredPassage]:
+        """Passages by id; with ``near``, each carries its cosine distance to that vector."""
         if not ids:
             return []
-        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: StoredPassage(id=i, text=t or "", metadata=m or {})
-                 for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        include = ["documents", "metadatas"] + (["embeddings"] if near is not None else [])
+        got = self.collection.get(ids=list(ids), include=include)
+        vectors = got.get("embeddings") if near is not None else None
+        by_id = {}
+        for n, (i, t, m) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
+            distance = None
+            if vectors is not None:
+                distance = 1.0 - float(np.dot(np.asarray(vectors[n], dtype=np.float32), near))
+            by_id[i] = StoredPassage(id=i, text=t or "", metadata=m or {}, distance=distance)
         return [by_id[i] for i in ids if i in by_id]
-
-    def search_text(self, phrase: str, *, limit: int, where: dict[str, Any] | None = None) -> list[StoredPassage]:
-        """Passages whose text contains ``phrase`` (Chroma's full-text filter, case-sensitive)."""
-        got = self.collection.get(where_document={"$contains": phrase}, where=where, limit=limit,
-                                  include=["documents", "metadatas"])
-        return [StoredPassage(id=i, text=t or "", metadata=m or {})
-                for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def count(self) -> int:
         return int(self.collection.count())

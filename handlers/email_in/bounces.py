@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from handlers.email_in.parsing import ParsedEmail, parse_email
+from handlers.email_in.parsing import ParsedEmail, content_type_of, parse_email
 
 BOUNCE, DELIVERY_REPORT, COMPLAINT, RECEIPT, AUTO_REPLY, BULK, PERSONAL = (
     "bounce", "delivery_report", "complaint", "receipt", "auto_reply", "bulk", "personal",
@@ -213,10 +213,7 @@ def _leaf_and_message_parts(message: Message):  # noqa: ANN202
     stack = [message]
     while stack:
         part = stack.pop(0)
-        try:
-            ctype = part.get_content_type()
-        except Exception:
-            ctype = "text/plain"
+        ctype = content_type_of(part)
         yield ctype, part
         if ctype.startswith("multipart/"):
             try:
@@ -231,7 +228,7 @@ def _report_type(message: Message | None) -> str | None:
     if message is None:
         return None
     try:
-        if message.get_content_type() != "multipart/report":
+        if content_type_of(message) != "multipart/report":
             return None
         value = message.get_param("report-type")
     except Exception:

@@ -109,12 +109,19 @@ class DraftOutcome:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-Sender = Callable[[bytes, str, str], None]  # (raw, envelope from, recipient); raises on failure
+class Transport(Protocol):
+    """handlers.campaigns.transport: returns once the server accepted the message, else raises."""
+
+    def send(self, raw: bytes, *, mail_from: str, rcpt: str) -> None: ...
 
 
-def decide_draft(session: Session, draft_id: int, decision: str, *, actor: Agent, send: Sender,
+def decide_draft(session: Session, draft_id: int, decision: str, *, actor: Agent, transport: Transport,
                  mail_from: str, domain: str, body: str | None = None, now: datetime | None = None) -> DraftOutcome:
-    """Send (optionally with the agent's ``body``), or discard, a pending draft. Once per draft."""
+    """Send (optionally with the agent's ``body``), or discard, a pending draft. Once per draft.
+
+    ``edit`` without a body answers ``needs_text`` with the draft's text for the channel to show
+    in an editor; the edited text comes back as ``send`` with ``body``.
+    """
     from handlers.actions.scope import may_act
 
     now = now or utcnow()
@@ -146,7 +153,7 @@ def decide_draft(session: Session, draft_id: int, decision: str, *, actor: Agent
     raw = build_reply(draft, body=text, agent=actor, mail_from=mail_from, domain=domain, lead=lead,
                       message_id=message_id, now=now)
     try:
-        send(raw, mail_from, draft.to_address)
+        transport.send(raw, mail_from=mail_from, rcpt=draft.to_address)
     except Exception as exc:  # the draft stays for another try; the agent hears it failed, not why
         log.warning("sending a drafted answer failed", extra={"draft_id": draft_id, "error": type(exc).__name__})
         draft.status, draft.decided_at, draft.error = "pending", None, type(exc).__name__

@@ -3,7 +3,8 @@
 Block elements start new lines, ``<br>`` breaks lines, ``<blockquote>`` content is prefixed with
 "> " as clients do when they turn an HTML reply into plain text (RFC 3676 quoting), and the
 containers that Outlook and other clients wrap around quoted history are turned into one
-marker line so that the quote stripper knows where the history begins.
+marker line so that the quote stripper knows where the history begins. Blockquotes that are
+the sender's own formatting (a quoted sentence in the middle of a reply) stay plain text.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ _QUOTE_CLASSES = re.compile(r"^(?:x_)?(?:yahoo_quoted|protonmail_quote)$", re.I)
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]*>")
+_FORWARD_START = re.compile(r"^[-\s]*(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht|"
+                            r"Message transféré|Mensaje reenviado|Messaggio inoltrato)", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
 
 
@@ -116,13 +119,31 @@ def _is_cut(tag: Tag) -> bool:
     return tag.get("data-marker") in ("__QUOTED_TEXT__", "__HEADERS__")
 
 
-def _is_quote(tag: Tag) -> bool:
-    if tag.name == "blockquote":
-        return True
-    return tag.name == "div" and any(_QUOTE_CLASSES.match(c) for c in _classes(tag))
+def _quote_containers(soup: BeautifulSoup) -> set[int]:
+    """The elements that hold quoted history, as talon reads them: Gmail's div.gmail_quote
+    (unless it holds a forward), Apple Mail's and Thunderbird's <blockquote type="cite">, Yahoo's
+    and Proton's quote divs, and the last top-level <blockquote>. Any other <blockquote> is
+    the sender's own formatting."""
+    found: set[int] = set()
+    for tag in soup.find_all(["div", "blockquote"]):
+        classes = _classes(tag)
+        if tag.name == "div" and "gmail_quote" in classes and tag.find_parent("div", class_="gmail_quote") is None:
+            if not _FORWARD_START.match(tag.get_text(" ", strip=True)[:200]):
+                found.add(id(tag))
+        elif tag.name == "div" and any(_QUOTE_CLASSES.match(c) for c in classes):
+            found.add(id(tag))
+        elif tag.name == "blockquote" and str(tag.get("type") or "").lower() == "cite":
+            found.add(id(tag))
+    top_level = [
+        b for b in soup.find_all("blockquote")
+        if "gmail_quote" not in _classes(b) and b.find_parent("blockquote") is None
+    ]
+    if top_level:
+        found.add(id(top_level[-1]))
+    return found
 
 
-def _walk(node: Tag, out: _Writer, cut_marker: str | None, pre: bool) -> bool:
+def _walk(node: Tag, out: _Writer, cut_marker: str | None, pre: bool, quotes: set[int]) -> bool:
     """Render ``node``'s children; returns True when a cut marker ended the document."""
     for child in node.children:
         if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
@@ -159,7 +180,7 @@ def _walk(node: Tag, out: _Writer, cut_marker: str | None, pre: bool) -> bool:
             continue
         if name == "img":
             continue
-        quote = _is_quote(child)
+        quote = id(child) in quotes or (name == "blockquote" and out.depth > 0)
         block = name in _BLOCKS or quote
         # Word's "MsoNormal" paragraphs have no margins: on screen they are single lines.
         paragraph = (name in _PARAGRAPHS and "MsoNormal" not in _classes(child)) or quote
@@ -174,7 +195,7 @@ def _walk(node: Tag, out: _Writer, cut_marker: str | None, pre: bool) -> bool:
             out.text(" ")
         if quote:
             out.depth += 1
-        ended = _walk(child, out, cut_marker, pre or name == "pre")
+        ended = _walk(child, out, cut_marker, pre or name == "pre", quotes)
         if quote:
             out.newline()
             out.depth -= 1
@@ -201,7 +222,7 @@ def html_to_text(html: str, *, cut_marker: str | None = None) -> str:
     try:
         soup = BeautifulSoup(html, "html.parser")
         out = _Writer()
-        _walk(soup, out, cut_marker, pre=False)
+        _walk(soup, out, cut_marker, False, _quote_containers(soup))
         text = out.render()
     except Exception:  # a parser bug on hostile input must not lose the message
         return _crude_text(html)

@@ -72,7 +72,7 @@ def message_key(raw: bytes) -> str:
     if m:
         value = m.group(1).decode("utf-8", "replace")
         ids = message_ids(value)
-        if ids and len(ids[0]) <= MAX_MESSAGE_ID:
+        if ids and len(ids[0]) <= MAX_MESSAGE_ID and ids[0] == db_text(ids[0]) and ids[0].isprintable():
             return ids[0]
     digest = hashlib.sha256()
     for line in _logical_lines(head):
@@ -81,6 +81,19 @@ def message_key(raw: bytes) -> str:
     digest.update(b"\n")
     digest.update(body)
     return f"<sha256.{digest.hexdigest()}@no-message-id>"
+
+
+def db_text(value: str | None) -> str | None:
+    """Text any database column takes: PostgreSQL refuses NUL characters and lone surrogates,
+    which binary garbage and broken encodings produce."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def _logical_lines(head: bytes) -> Iterable[bytes]:
@@ -109,8 +122,8 @@ def store(session: Session, raw: bytes, *, source: str, mail_from: str | None,
         raise ValueError(f"unknown source {source!r}")
     raw = bytes(raw or b"")
     key = message_key(raw)
-    rcpt = rcpt_to if isinstance(rcpt_to, str) or rcpt_to is None else ", ".join(rcpt_to)
-    values = dict(message_id=key, source=source, mail_from=(mail_from or "")[:320] or None, rcpt_to=rcpt,
+    rcpt = db_text(rcpt_to if isinstance(rcpt_to, str) or rcpt_to is None else ", ".join(rcpt_to))
+    values = dict(message_id=key, source=source, mail_from=db_text((mail_from or "")[:320]) or None, rcpt_to=rcpt,
                   raw=raw, size=len(raw), state="received", attempts=0)
     values["received_at"] = received_at or utcnow()
     # One statement, no read first: concurrent deliveries of the same message race safely on
@@ -155,7 +168,11 @@ def process(session: Session, inbound_id: int, *, understander: object, now: dat
     deps = pipeline.Deps(understander=understander, answerer=answerer, domains=tuple(domains), timezone=timezone)
     try:
         with session.begin_nested():
-            pipeline.handle(session, msg, deps=deps, now=now)
+            # One flush at the end instead of one before every query: the pipeline reads only
+            # rows it did not change, and the next message must see this one's state.
+            with session.no_autoflush:
+                pipeline.handle(session, msg, deps=deps, now=now)
+            session.flush()
     except Exception as exc:  # any failure keeps the message, marked, for `crmbot inbox retry`
         log.exception("inbound message failed", extra={"inbound_id": inbound_id})
         msg = session.get(InboundMessage, inbound_id)

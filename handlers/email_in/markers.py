@@ -178,6 +178,29 @@ HEADER_LINE = re.compile(
 )
 
 
+# Several headers run together on one line, as HTML turns "<b>From: x</b> <b>Date: y</b>" into text.
+_INLINE_HEADER = re.compile(
+    r"(?:^|\s)\*{0,2}(?P<key>"
+    + "|".join(
+        re.escape(k).replace(r"\ ", r"\s")
+        for k in sorted({k for keys in HEADER_KEYS.values() for k in keys}, key=len, reverse=True)
+        if len(k) > 2
+    )
+    + r")\*{0,2}\s?[:：]\s",
+    re.UNICODE,
+)
+
+
+def inline_header_kinds(value: str) -> set[str]:
+    """Kinds of further headers written inside a header's value (keys as clients capitalise them)."""
+    kinds = set()
+    for match in _INLINE_HEADER.finditer(value):
+        key = re.sub(r"\s+", " ", match.group("key"))
+        if key[:1].isupper():
+            kinds.add(_KEY_TO_KIND[key.casefold()])
+    return kinds
+
+
 def header_kind(line: str) -> str | None:
     """"from", "date", "to", "cc", "subject" or "reply-to" when the line is a quoted header."""
     match = HEADER_LINE.match(line)

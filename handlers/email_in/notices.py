@@ -110,7 +110,7 @@ def propose(session: Session, msg: InboundMessage, lead: Lead, *, template: str,
                        agent=agent, conversation_key=f"email:{msg.message_id}", channel="email",
                        source="lead_reply", ttl_minutes=ttl_minutes)
     ids = _send(session, [agent], template, kind="proposal", reply_kind="proposal", inbound_id=msg.id,
-                plan_id=plan.id, choices=choices("confirm", "cancel"), lead=lead, plan=plan, **ctx)
+                plan_id=plan.id, choices=choices("confirm", "cancel", plan_id=plan.id), lead=lead, plan=plan, **ctx)
     return Proposal(plan.id, ids)
 
 

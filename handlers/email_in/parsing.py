@@ -154,7 +154,7 @@ def parse_email(raw: bytes | str) -> ParsedEmail:
         return_path=next((a for _, a in _addresses(every("Return-Path"))), None),
         subject=(first("Subject") or "").strip(),
         date=_date(first("Date")),
-        content_type=_content_type(message),
+        content_type=content_type_of(message),
         text=text,
         html=html,
         text_from_html=text_from_html,
@@ -274,6 +274,10 @@ def _decoded_headers(message: Message, defects: list[str]) -> list[tuple[str, st
 def _header_text(message: Message, name: str, value: object, defects: list[str]) -> str:
     """The header's text with encoded words decoded; falls back step by step, never raises."""
     raw_value = str(value)
+    if "=?" not in raw_value:
+        # Nothing encoded (the common case: Received, DKIM, …): unfolding is all that is needed,
+        # and it spares the header registry's full parse.
+        return _fix_surrogates(re.sub(r"\r?\n[ \t]+", " ", raw_value)).strip()
     policy = getattr(message, "policy", None)
     if policy is not None and hasattr(policy, "header_fetch_parse"):
         try:
@@ -346,11 +350,22 @@ def _date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _content_type(part: Message) -> str:
+_MIME_TYPE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+$")
+
+
+def content_type_of(part: Message) -> str:
+    """``part.get_content_type()`` without running the header registry's full parse each time
+    (it dominated parsing time); the same rules: no or invalid header gives the default type."""
     try:
-        return part.get_content_type()
+        raw = next((str(v) for k, v in part.raw_items() if k.lower() == "content-type"), None) \
+            if hasattr(part, "raw_items") else part.get("Content-Type")
+        if raw is None:
+            return part.get_default_type()
+        value = re.sub(r"\s+", "", str(raw).split(";", 1)[0]).lower()
+        return value if _MIME_TYPE.match(value) else "text/plain"
     except Exception:
         return "text/plain"
+
 
 
 # --- bodies and attachments ------------------------------------------------------------------
@@ -366,7 +381,7 @@ class _Body:
 def _walk(part: Message, body: _Body, defects: list[str], *, top: bool) -> None:
     """Collect the first readable text/plain and text/html bodies and list the rest as
     attachments. Attached messages (message/rfc822) are attachments, not bodies."""
-    content_type = _content_type(part)
+    content_type = content_type_of(part)
     try:
         children = part.get_payload() if part.is_multipart() else None
     except Exception:

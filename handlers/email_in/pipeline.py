@@ -19,7 +19,7 @@ Every reply a person wrote is logged as an email interaction and moves last-cont
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from crm.audit import set_audited
 from crm.models import Agent, InboundMessage, Interaction, Lead, OutboxMessage
 from handlers.email_in import bounces, notices
-from handlers.email_in.inbox import LOOP_LIMIT, LOOP_WINDOW, recent_from
+from handlers.email_in.inbox import LOOP_LIMIT, LOOP_WINDOW, db_text, recent_from
 from handlers.email_in.parsing import ParsedEmail, parse_email
 from handlers.email_in.threading import Route, addresses, lead_by_email, route, token_of_message_id
 from handlers.unsubscribe import opt_out
@@ -95,7 +95,7 @@ class StageError(Exception):
 def handle(session: Session, msg: InboundMessage, *, deps: Deps, now: datetime) -> Outcome:
     stage = "parsing"
     try:
-        parsed = parse_email(msg.raw or b"")
+        parsed = _storable(parse_email(msg.raw or b""))
         _remember(msg, parsed)
         if not parsed.headers:
             return _finish(msg, now, "failed", "unreadable", error="parsing failed: no email headers")
@@ -132,6 +132,16 @@ def handle(session: Session, msg: InboundMessage, *, deps: Deps, now: datetime) 
 
 
 # --- the steps ------------------------------------------------------------------------------
+
+def _storable(parsed: ParsedEmail) -> ParsedEmail:
+    """The parsed fields that reach the database, made storable (see ``inbox.db_text``)."""
+    return replace(parsed, subject=db_text(parsed.subject) or "", visible_text=db_text(parsed.visible_text) or "",
+                   from_name=db_text(parsed.from_name), from_address=db_text(parsed.from_address),
+                   message_id=db_text(parsed.message_id),
+                   reply_to=tuple(db_text(a) or "" for a in parsed.reply_to),
+                   references=tuple(db_text(r) or "" for r in parsed.references),
+                   in_reply_to=tuple(db_text(r) or "" for r in parsed.in_reply_to))
+
 
 def _remember(msg: InboundMessage, parsed: ParsedEmail) -> None:
     msg.from_address = (parsed.from_address or "")[:320] or None
@@ -339,7 +349,7 @@ def _log_interaction(session: Session, msg: InboundMessage, parsed: ParsedEmail,
     interaction = Interaction(
         lead_id=lead.id, agent_id=None, kind="email", channel="email", inbound_id=msg.id, occurred_at=when,
         summary=notices.words(template, subject=parsed.subject, excerpt=notices.excerpt(parsed.visible_text, 1000),
-                              intent=intent, attachments=[a.filename for a in parsed.attachments if a.filename]),
+                              intent=intent, attachments=[db_text(a.filename) for a in parsed.attachments if a.filename]),
     )
     session.add(interaction)
     if not automatic and (lead.last_contacted_at is None or lead.last_contacted_at < when):

@@ -40,6 +40,7 @@ TEXT, EMPTY, QUOTE, SPLIT, FORWARD = "t", "e", "m", "s", "f"
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
+_QUOTE_PREFIX = re.compile(r"^(?:> ?)+")
 _ENDS_LIKE_ATTRIBUTION = re.compile(r"(?:[:：\-]|" + markers.WROTE_RE + r"[\s:：.*\-]*)\s*$", re.I)
 _EMAIL = re.compile(markers.EMAIL_RE)
 _DIGIT = re.compile(r"\d")
@@ -60,9 +61,15 @@ def visible_text(text: str) -> str:
 
 
 def visible_text_html(html: str) -> str:
-    """The new text of an HTML reply, as plain text."""
+    """The new text of an HTML reply, as plain text. Quoting is explicit in HTML, so even one
+    quoted line is a quote. When nothing would remain (the whole message sits in a quote),
+    the whole text is returned, as talon does."""
     text = html_to_text(html or "", cut_marker=CUT_MARKER)
-    return _visible(_prepare(text))
+    visible = _visible(_prepare(text), explicit_quotes=True, unquote=True)
+    if visible:
+        return visible
+    whole = _prepare(html_to_text(html or ""))
+    return _join(whole, [True] * len(whole), unquote=True)
 
 
 def strip_signature(text: str) -> str:
@@ -216,7 +223,7 @@ def _header_block_span(lines: list[str], i: int) -> int:
     kind = _plausible_header_kind(lines[i]) if len(lines[i]) < MAX_PATTERN_LINE else None
     if kind is None:
         return 0
-    kinds = {kind}
+    kinds = {kind} | markers.inline_header_kinds(markers.HEADER_LINE.match(lines[i]).group("value"))
     last = i
     j = i + 1
     wrapped = False
@@ -242,7 +249,22 @@ def _header_block_span(lines: list[str], i: int) -> int:
         j += 1
     if len(kinds) >= 2 and kinds & {"from", "date"}:
         return last - i + 1
+    if kinds == {"from"} and last == i and _lone_sender_line(lines, i):
+        return 1
     return 0
+
+
+def _lone_sender_line(lines: list[str], i: int) -> bool:
+    """"From: someone@example.com" alone between empty lines (or under a rule) is what some
+    clients leave of the header block."""
+    value = markers.HEADER_LINE.match(lines[i]).group("value")
+    if "@" not in value or i == 0:
+        return False
+    above = lines[i - 1]
+    below = lines[i + 1] if i + 1 < len(lines) else ""
+    return (not above.strip() or bool(markers.SEPARATOR.match(above))) and (
+        not below.strip() or bool(_QUOTE_LINE.match(below))
+    )
 
 
 def _plausible_header_kind(line: str) -> str | None:
@@ -299,7 +321,7 @@ def _quotes_are_real(marks: list[str]) -> bool:
     return SPLIT in marks or marks.count(QUOTE) >= 2
 
 
-def _decide(lines: list[str], marks: list[str]) -> list[bool]:
+def _decide(lines: list[str], marks: list[str], *, explicit_quotes: bool = False) -> list[bool]:
     n = len(lines)
     keep = [True] * n
     structural = [m for m in marks if m in (SPLIT, FORWARD, QUOTE)]
@@ -307,7 +329,7 @@ def _decide(lines: list[str], marks: list[str]) -> list[bool]:
         return keep
     if structural[0] == FORWARD:
         return keep  # a forward: the forwarded text is the message
-    quotes = _quotes_are_real(marks)
+    quotes = explicit_quotes or _quotes_are_real(marks)
     i = 0
     while i < n:
         mark = marks[i]
@@ -409,19 +431,20 @@ def _is_prose(line: str) -> bool:
 
 # --- output ----------------------------------------------------------------------------------
 
-def _visible(lines: list[str]) -> str:
+def _visible(lines: list[str], *, explicit_quotes: bool = False, unquote: bool = False) -> str:
     marks = _mark(lines)
-    keep = _decide(lines, marks)
+    keep = _decide(lines, marks, explicit_quotes=explicit_quotes)
     _strip_bottom_signatures(lines, keep)
-    return _join(lines, keep)
+    return _join(lines, keep, unquote=unquote)
 
 
-def _join(lines: list[str], keep: list[bool]) -> str:
+def _join(lines: list[str], keep: list[bool], *, unquote: bool = False) -> str:
+    """The kept lines; with ``unquote``, without the "> " that HTML rendering put in front."""
     out: list[str] = []
     for line, kept in zip(lines, keep):
         if not kept:
             continue
-        line = line.rstrip()
+        line = (_QUOTE_PREFIX.sub("", line) if unquote else line).rstrip()
         if not line and (not out or not out[-1]):
             continue
         out.append(line)

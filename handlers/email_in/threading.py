@@ -153,20 +153,19 @@ def addresses(*header_values: str | None) -> list[str]:
 def _by_message_id(session: Session, msg_id: str) -> tuple[Lead, int | None] | None:
     bare = msg_id.strip("<>")
     row = session.execute(
-        select(OutboxMessage.id, OutboxMessage.lead_id)
+        select(Lead, OutboxMessage.id)
+        .join(OutboxMessage, OutboxMessage.lead_id == Lead.id)
         .where(OutboxMessage.message_id.in_([f"<{bare}>", bare]))
         .limit(1)
     ).first()
-    if row is not None and row.lead_id is not None:
-        lead = session.get(Lead, row.lead_id)
-        if lead is not None:
-            return lead, row.id
+    if row is not None:
+        return row[0], row[1]
     # The token is the secret here, so the id's domain need not be ours (it may be an older one).
     token = token_of_message_id(msg_id)
     if token:
         lead = _by_token(session, token)
         if lead is not None:
-            return lead, row.id if row is not None else None
+            return lead, None
     return None
 
 

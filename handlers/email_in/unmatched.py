@@ -30,12 +30,12 @@ class CreatedLead:
 
 def create_lead_from(session: Session, inbound_id: int, *, actor: Agent, owner: Agent | None = None,
                      understander: Any, now: datetime, **process_kw: Any) -> CreatedLead:
-    """Make the sender of an unmatched message a lead (owned by ``owner``, else by the actor)
-    and process the message again. A sender who became a lead meanwhile is reused."""
+    """An admin makes the sender of an unmatched message a lead (owned by ``owner``, else by the
+    admin) and the message is processed again. A sender who became a lead meanwhile is reused."""
     from handlers.email_in.inbox import process
 
-    if not actor.is_admin and owner is not None and owner.id != actor.id:
-        raise NotAllowed("only an admin can give a new lead to another agent")
+    if not actor.is_admin:
+        raise NotAllowed("only an admin handles email from unknown senders")
     msg = session.get(InboundMessage, inbound_id)
     if msg is None:
         raise NotFound(f"no inbound message {inbound_id}")

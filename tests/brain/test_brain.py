@@ -11,7 +11,7 @@ from handlers.actions import create_plan
 from tests.brain.conftest import Clock
 
 
-def _say(brain, team, text_: str = "", *, who: str = "alex", action=None, key: str | None = None):  # noqa: ANN001, ANN202
+def _say(brain, team, text_: str = "", *, who: str = "alex", action=None, key=None):  # noqa: ANN001, ANN202
     agent_id = team.agents[who] if who else None
     return brain.handle(Message(text=text_, agent_id=agent_id, channel="console",
                                 conversation_key=key or f"console:{who}", action=action))
@@ -187,7 +187,8 @@ def test_reminder_buttons_mark_done_or_snooze(team, make_brain):
     with team.ctx.sessions() as s:
         fu = s.scalars(select(FollowUp).where(FollowUp.lead_id == team.leads["John Doe"])).one()
     (snoozed,) = _say(brain, team, action={"follow_up_id": fu.id, "decision": "snooze"})
-    assert snoozed.text.startswith('Snoozed: I\'ll remind you about "Send floor plans" (John Doe) again at Wed 18 Nov 16:30')
+    assert snoozed.text.startswith("Snoozed: I'll remind you about \"Send floor plans\" (John Doe) again at "
+                                   "Wed 18 Nov 16:30")
     (done,) = _say(brain, team, action={"follow_up_id": fu.id, "decision": "done"})
     assert done.kind == "done"
     (refused,) = _say(brain, team, who="sam", action={"follow_up_id": fu.id, "decision": "done"})
@@ -205,3 +206,28 @@ def test_a_finished_turn_keeps_one_checkpoint_per_conversation(team, make_brain)
     _say(brain, team, "no")
     (again,) = _say(brain, team, "move him to negotiating")
     assert "John Smith" in again.text
+
+
+def test_yes_while_the_bot_asks_which_lead_repeats_the_question_instead_of_confirming_an_older_plan(
+        team, make_brain):
+    brain = make_brain(team)
+    _say(brain, team, "move Mary Poppins to qualified")
+    _say(brain, team, "move John to negotiating")
+    (again,) = _say(brain, team, "yes")
+    assert again.text.startswith("Please pick a number from 1 to 2")
+    assert _status(team, "Mary Poppins") == "new"
+
+
+def test_a_failure_inside_the_brain_is_an_apology_without_details(team, make_brain):
+    class Broken:
+        def understand(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+            raise RuntimeError("password=hunter2")
+
+    from bot.brain import Brain
+
+    brain = Brain(ctx=team.ctx, understander=Broken(), clock=Clock(team.now))
+    try:
+        (reply,) = _say(brain, team, "move Mary Poppins to qualified")
+    finally:
+        brain.close()
+    assert reply.kind == "error" and "hunter2" not in reply.text and reply.text.startswith("Sorry")

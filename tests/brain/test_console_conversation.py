@@ -199,3 +199,23 @@ def test_an_ambiguity_question_asked_before_a_restart_is_answered_in_a_new_proce
     brain.close()
     out = _finish(_chat_process(team, "John Smith"))
     assert "John Smith (Smith & Partners) — contacted" in out
+
+
+def test_a_proposal_whose_buttons_carry_bare_decisions_is_confirmed_by_its_number(team, make_brain):
+    from bot.messages import Choice, Reply
+    from bot.notify import notify
+    from crm.models import Agent
+    from handlers.actions import create_plan
+
+    with team.ctx.sessions.begin() as s:
+        alex = s.get(Agent, team.agents["alex"])
+        plan = create_plan(s, actions=[{"type": "update_status", "lead_id": team.leads["Mary Poppins"],
+                                        "to": "qualified"}], agent=alex, conversation_key="email:<r2@x>",
+                           channel="email", source="lead_reply", now=team.now)
+        notify(s, agent_id=alex.id, kind="proposal", plan_id=plan.id, reply=Reply(
+            text="Mary Poppins asked to move ahead.", kind="proposal", plan_id=plan.id,
+            choices=(Choice("Confirm", "confirm", "primary"), Choice("Cancel", "cancel", "danger"))))
+    clock = Clock(team.now)
+    out = _turns(Script(team, make_brain(team, clock=clock), clock).run("1"))
+    assert "[1] Confirm   [2] Cancel" in out[0] and "Done ✓" in out[1]
+    assert _lead(team, "Mary Poppins").status == "qualified"

@@ -123,3 +123,13 @@ def test_texts_from_an_evaluation_file_are_ingested_with_their_ids(store):
     info = store.document("beachgate")
     assert (info.title, info.project, info.passages) == ("Beachgate brochure", "Beachgate", 1)
     assert json.loads(store.collection.get(ids=["beachgate#00000"])["metadatas"][0]["pages_without_text"]) == []
+
+
+def test_two_files_with_the_same_id_are_not_allowed_to_overwrite_each_other(store, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.md").write_text(f"# Notes {folder}\n\nText of folder {folder}.\n")
+    report = ingest_paths([tmp_path / "a", tmp_path / "b"], store=store, progress=False)
+    assert [d.status for d in report.documents] == ["added", "failed"]
+    assert "same document id" in report.documents[1].reason
+    assert store.document("notes").title == "Notes a"

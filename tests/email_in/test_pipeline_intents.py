@@ -56,7 +56,8 @@ def test_not_interested_becomes_a_closed_lost_proposal_for_the_owner(session, ma
     assert plan.actions[0]["type"] == "update_status" and plan.actions[0]["to"] == "closed_lost"
     [note] = _notes(session, owner.id)
     assert note.kind == "proposal" and note.plan_id == plan.id
-    assert [c["value"] for c in note.payload["choices"]] == ["confirm", "cancel"]
+    assert [json.loads(c["value"]) for c in note.payload["choices"]] == [
+        {"decision": "confirm", "plan_id": plan.id}, {"decision": "cancel", "plan_id": plan.id}]
 
 
 def test_confirming_the_proposal_marks_the_lead_closed_lost(session, make_agent, make_lead):

@@ -90,3 +90,13 @@ def test_the_loop_window_slides_so_a_sender_is_heard_again_later(session, make_a
     msg = _receive(session, template, now=NOW)
 
     assert msg.state == "processed"
+
+
+def test_a_spam_complaint_opts_the_lead_out(session, make_agent, make_lead):
+    lead = make_lead("Annoyed Lead", owner=make_agent())
+    out = sent_to(session, lead)
+
+    msg = _receive(session, fixture("spam_complaint.eml", lead=lead, msgid=out.message_id))
+
+    assert (msg.state, msg.classification, msg.lead_id) == ("processed", "complaint", lead.id)
+    assert lead.opted_out_at is not None

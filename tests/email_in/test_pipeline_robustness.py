@@ -115,3 +115,14 @@ def test_a_processed_message_is_not_handled_twice(session, make_agent, make_lead
 
     assert again.state == "processed" and again.attempts == 1
     assert session.scalar(select(func.count()).select_from(Interaction)) == 1
+
+
+def test_nul_characters_and_broken_encodings_never_stop_a_message_being_stored(session, make_agent, make_lead):
+    lead = make_lead("Nul Sender", owner=make_agent())
+    raw = (f"From: Nul\x00 Sender <{lead.email}>\nSubject: Re: \x00hello \udcff\nMessage-ID: <nul\x00id@example.com>\n"
+           "Content-Type: text/plain; charset=utf-8\n\nCan we talk?\x00 Thanks\n").encode("utf-8", "surrogateescape")
+
+    msg = _process(session, _store(session, raw).id)
+
+    assert msg.state == "processed" and msg.lead_id == lead.id
+    assert "\x00" not in msg.visible_text and "\x00" not in msg.message_id

@@ -57,3 +57,23 @@ def test_creating_the_lead_handles_the_kept_message_on_the_new_lead(session, mak
                                                                 AuditEntry.entity_id == lead.id)))
     assert {"name", "email", "owner_id"} <= fields
     assert session.scalar(select(Lead).where(Lead.email == "sam.stranger@unknown.example")).token
+
+
+def test_the_create_lead_and_ignore_buttons_work_for_admins_only(session, make_agent):
+    from handlers.email_in.decisions import decide
+
+    admin = make_agent("Ada Admin", role="admin")
+    agent = make_agent("Alex Morgan")
+    first = _receive(session, fixture("unknown_sender.eml"))
+    second = _receive(session, fixture("unknown_sender.eml").replace(b"<unknown-0001@", b"<unknown-0002@")
+                      .replace(b"sam.stranger@", b"other.stranger@"))
+    kw = dict(transport=None, mail_from="crmbot@crmbot.local", domain="crmbot.local", understander=understander(),
+              now=NOW, domains=DOMAINS)
+
+    refused = decide(session, {"inbound_id": second.id, "decision": "ignore"}, actor=agent, **kw)
+    ignored = decide(session, {"inbound_id": second.id, "decision": "ignore"}, actor=admin, **kw)
+    created = decide(session, {"inbound_id": first.id, "decision": "create_lead"}, actor=admin, **kw)
+
+    assert refused.kind == "error" and ignored.text.startswith("Ignored")
+    assert second.state == "ignored"
+    assert created.kind == "done" and "Sam Stranger" in created.text and first.state == "processed"

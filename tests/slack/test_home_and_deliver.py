@@ -161,3 +161,31 @@ def test_a_permanent_slack_error_stops_retrying_and_a_passing_one_retries(slack_
         assert s.scalars(select(Notification.attempts)).one() == 5
     del slack_api.failures["chat.postMessage"]
     assert deliver_pending(team, client).delivered == 0
+
+
+def test_the_worker_component_delivers_in_the_background_and_stops(engine, slack_api, team):  # noqa: F811
+    from bot.channels.slack import deliver
+    from bot.context import AppContext
+    from bot.settings import Settings
+    from tests.slack.conftest import slack_settings
+    from tests.slack.slackfake import eventually
+
+    assert deliver.component(AppContext(Settings(), _engine=engine)) is None
+    component = deliver.component(AppContext(slack_settings(slack_api), _engine=engine))
+    component.interval = 0.05
+    with team.begin() as s:
+        alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
+        notify(s, agent_id=alex.id, kind="info", reply=Reply("Mary Poppins replied: thanks!"))
+    component.start()
+    try:
+        call = slack_api.wait_for("chat.postMessage")[0]
+        assert call.params["channel"] == "U0ALEX" and "Mary Poppins replied" in call.params["text"]
+
+        def delivered() -> bool:
+            with team() as s:
+                return s.scalars(select(Notification.delivered_via)).one() == "slack"
+
+        assert eventually(delivered)
+    finally:
+        component.stop()
+    assert not component._thread.is_alive()

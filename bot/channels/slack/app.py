@@ -1,16 +1,19 @@
 """The Bolt app: which Slack requests the bot listens to, acknowledged at once, handled after.
 
-``process_before_response=True`` makes Bolt run each listener's ack function inline, so the
-HTTP response (or the Socket Mode acknowledgement) leaves as soon as ``ack()`` returns, and
-start the lazy functions in the app's thread pool for the real work
-(https://docs.slack.dev/tools/bolt-python/concepts/lazy-listeners). The ack functions touch
-neither the database nor the network: Slack wants an answer within 3 seconds.
+With ``process_before_response=True`` Bolt runs each listener inline and answers with what it
+passed to ``ack()`` (https://docs.slack.dev/tools/bolt-python/concepts/acknowledge). Every
+listener here acknowledges first and hands the request to a small pool of work threads; it
+touches neither the database nor the network, because Slack wants an answer within 3 seconds
+and retries otherwise. The work (identity, de-duplication, the brain, the replies) runs after.
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Callable
 
 from slack_bolt import Ack, App
@@ -26,7 +29,12 @@ from bot.settings import Settings
 log = logging.getLogger("crmbot.slack")
 
 COMMAND = "/crm"
-WORKERS = 16
+# The work after ack is mostly CPU (understanding, planning) plus short Web API calls. A few
+# threads keep Slack's calls overlapping; more would only fight the acknowledgements for the GIL.
+WORKERS = 4
+# Work threads run at a lower OS priority (nice) than the thread that acknowledges, so a burst
+# of work does not delay the acknowledgements of the requests behind it.
+WORK_NICENESS = 10
 
 
 def slack_configured(settings: Settings) -> bool:
@@ -65,55 +73,100 @@ def default_brain(ctx: AppContext) -> BrainLike:
 def build_app(ctx: AppContext, *, brain: BrainLike | None = None, client: WebClient | None = None,
               socket: bool = False, workers: int = WORKERS) -> App:
     """A Bolt App wired to the brain. ``socket`` turns off request signing (Socket Mode has none)."""
+    return build(ctx, brain=brain, client=client, socket=socket, workers=workers)[0]
+
+
+def build(ctx: AppContext, *, brain: BrainLike | None = None, client: WebClient | None = None,
+          socket: bool = False, workers: int = WORKERS) -> tuple[App, bool]:
+    """The app, and whether ``auth.test`` already ran (then no request touches the network before its ack)."""
     s = ctx.settings
     client = client or make_client(s)
     work = SlackWork(sessions=ctx.sessions, brain=brain or default_brain(ctx), undo_minutes=s.undo_minutes)
-    app = _bolt_app(s, client, socket=socket, workers=workers)
-    register(app, work, undo_minutes=s.undo_minutes)
-    return app
-
-
-def _bolt_app(s: Settings, client: WebClient, *, socket: bool, workers: int) -> App:
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-work", initializer=_lower_priority)
     options: dict[str, Any] = dict(
         client=client,
         signing_secret=s.slack_signing_secret or "",
         request_verification_enabled=not socket,
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack"),
+        listener_executor=executor,
         logger=logging.getLogger("crmbot.slack.bolt"),
         name="crmbot",
     )
     try:
-        # auth.test now, at start-up, so the first request does not pay for it.
-        return App(token_verification_enabled=True, **options)
+        # auth.test now, at start-up, so no request has to wait for it.
+        app, ready = App(token_verification_enabled=True, **options), True
     except BoltError:
         log.warning("slack auth.test failed at start-up; retrying on the first request")
-        return App(token_verification_enabled=False, **options)
+        app, ready = App(token_verification_enabled=False, **options), False
+    register(app, work, executor=executor, undo_minutes=s.undo_minutes)
+    return app, ready
 
 
-def register(app: App, work: SlackWork, *, undo_minutes: int) -> None:
-    def ack_command(ack: Ack, body: dict[str, Any]) -> None:
+def _lower_priority() -> None:
+    try:
+        # On Linux, PRIO_PROCESS with a thread id sets that thread's nice value (setpriority(2)).
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORK_NICENESS)
+    except (AttributeError, OSError):
+        pass  # elsewhere the work runs at normal priority
+
+
+def register(app: App, work: SlackWork, *, executor: Executor, undo_minutes: int) -> None:
+    """Listeners that acknowledge and hand the request to the work pool, in that order.
+
+    They submit to the pool themselves rather than use Bolt's lazy listeners: those deep-copy
+    the whole request for each lazy function, the largest cost on the acknowledgement path.
+    """
+    quiet = AcksFirst()
+
+    def after_acks(fn: Callable[[dict[str, Any], WebClient], None], body: dict[str, Any], client: WebClient) -> None:
+        quiet.wait()
+        fn(body, client)
+
+    def later(fn: Callable[[dict[str, Any], WebClient], None]) -> Callable[..., None]:
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            quiet.touch()
+            executor.submit(after_acks, fn, body, client)
+
+        return listener
+
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         if is_help(body.get("text") or ""):
             # Help needs nothing but a template, so it goes back in the acknowledgement itself.
             blocks = render.help_blocks(undo_minutes=undo_minutes)
             ack(text=render.first_text(blocks)[:300], blocks=blocks)
-        else:
-            ack()
-
-    def ack_only(ack: Ack) -> None:
+            return
         ack()
+        quiet.touch()
+        executor.submit(after_acks, work.command, body, client)
 
-    app.command(COMMAND)(ack=ack_command, lazy=[_lazy("command", work.command)])
-    app.event("app_mention")(ack=ack_only, lazy=[_lazy("mention", work.event)])
-    app.event("message")(ack=ack_only, lazy=[_lazy("message", work.event)])
-    app.event("app_home_opened")(ack=ack_only, lazy=[_lazy("home", work.home)])
-    app.action(re.compile("^" + re.escape(render.ACTION_PREFIX)))(ack=ack_only, lazy=[_lazy("action", work.action)])
+    app.command(COMMAND)(on_command)
+    app.event("app_mention")(later(work.event))
+    app.event("message")(later(work.event))
+    app.event("app_home_opened")(later(work.home))
+    app.action(re.compile("^" + re.escape(render.ACTION_PREFIX)))(later(work.action))
 
 
-def _lazy(name: str, fn: Callable[[Any, WebClient], None]) -> Callable[..., None]:
-    """A lazy listener with the argument names Bolt injects; a distinct name per listener."""
-    def run(body: dict[str, Any], client: WebClient) -> None:
-        fn(body, client)
+class AcksFirst:
+    """Lets work wait while requests are still arriving, so a burst is acknowledged before it is worked on.
 
-    run.__name__ = run.__qualname__ = f"crm_{name}"
-    return run
+    Work and acknowledgements share one interpreter lock; work started in the middle of a burst
+    slows every acknowledgement behind it. A work thread waits (sleeping, so without the lock)
+    until no request has come in for ``quiet`` seconds, and never longer than ``longest``.
+    """
+
+    def __init__(self, *, quiet: float = 0.02, longest: float = 1.0) -> None:
+        self.quiet, self.longest = quiet, longest
+        self._last = 0.0
+
+    def touch(self) -> None:
+        self._last = time.monotonic()  # one float store: atomic under the interpreter lock
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + self.longest
+        while True:
+            now = time.monotonic()
+            idle = now - self._last
+            if idle >= self.quiet or now >= deadline:
+                return
+            time.sleep(min(self.quiet - idle, deadline - now))

@@ -3,8 +3,7 @@
 One endpoint takes events, slash commands and interactivity, as Slack's app settings expect
 (https://api.slack.com/apis/connections/events-api#the-events-api__subscribing-to-event-types__events-api-request-urls).
 Bolt verifies the signature and the timestamp (refusing requests older than 5 minutes) before
-any listener runs, and answers 401 otherwise. ``App.dispatch`` is synchronous, so it runs in a
-worker thread to keep the event loop free for other requests.
+any listener runs, and answers 401 otherwise.
 
 With ``SLACK_APP_TOKEN`` set the app connects out over Socket Mode instead and the HTTP endpoint
 answers 503; with no Slack credentials it answers 503 and the rest of the web process runs on.
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.slack.app import build_app, http_mode, socket_mode
+from bot.channels.slack.app import build, build_app, http_mode, socket_mode
 from bot.context import AppContext
 
 log = logging.getLogger("crmbot.slack.http")
@@ -36,10 +35,16 @@ def routes(ctx: AppContext) -> Iterable[BaseRoute]:
         reason = "socket mode" if socket_mode(ctx.settings) else "not configured"
         log.info("slack http endpoint off", extra={"reason": reason})
         return [Route(PATH, _unavailable, methods=["POST"])]
-    return [Route(PATH, endpoint(build_app(ctx)), methods=["POST"])]
+    app, ready = build(ctx)
+    return [Route(PATH, endpoint(app, inline=ready), methods=["POST"])]
 
 
-def endpoint(app: App):  # noqa: ANN201
+def endpoint(app: App, *, inline: bool = True):  # noqa: ANN201
+    """The Starlette endpoint. ``inline`` runs Bolt in the event loop: its acknowledgement path does
+    no I/O (a millisecond of signature checking and routing), and skipping the hop to a worker
+    thread is what keeps acknowledgements fast while work threads are busy. Without a cached
+    ``auth.test`` Bolt would call Slack on the first request, so then it runs in a thread.
+    """
     async def slack_events(request: Request) -> Response:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > BODY_MAX:
@@ -47,7 +52,11 @@ def endpoint(app: App):  # noqa: ANN201
         body = await request.body()
         if len(body) > BODY_MAX:
             return PlainTextResponse("payload too large", status_code=413)
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        bolt_request = to_bolt_request(request, body)
+        if inline:
+            bolt_response = app.dispatch(bolt_request)
+        else:
+            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
     return slack_events
