@@ -20,16 +20,16 @@ from __future__ import annotations
 import re
 
 from bot.understanding.lead_model import load_model
-from bot.understanding.lead_text import normalise
+from bot.understanding.lead_text import AnyOf, normalise
 
-_ME = r"(?:me|us|myself|my (?:e-?mail|email address|address|name|details|contact details|contact|data|info\w*|number|personal \w+)|this (?:e-?mail(?: address)?|address|account|contact))"
+_ME = r"(?:me|us|myself|my (?:e-?mail|email address|address|name|details|contact details|contact|data|info\w*|number|personal \w+|records?|files?|profile|account)|this (?:e-?mail(?: address)?|address|account|contact))"
 _LIST = r"(?:(?:your|the|this|that|these|whatever|any|all|every|all of your|all your) )?(?:\w+ )?(?:mailing |email |e-mail |distribution |marketing |contact |call |subscriber )?(?:lists?|database|records?|system|crm|contacts|files?|mailings?)"
 _CONTACT_VERB = r"(?:e-?mail\w*|contact\w*|messag\w*|send\w*|writ\w*|mail\w*|spamm?\w*|text\w*|bother\w*|harass\w*)"
 
-AUTO_REPLY = re.compile(
+AUTO_REPLY = AnyOf(
     r"\bout of (?:the )?office\b|\bauto(?:matic(?:ally)?|mated)?[\s-]*(?:reply|replies|response|respond\w*|generated|acknowledg\w*|message|notification)\b|\bautoreply\b|^auto\s*:"
-    r"|\b(?:i am|i'm|i will be|i'll be|i shall be|currently)\s+(?:currently\s+|now\s+)?(?:away|out|off(?: work| sick)?|on (?:\w+ )?(?:leave|holiday|holidays|vacation|sabbatical|break)|travell?ing\w*|out of town|offline|unavailable|at a conference|abroad|overseas)\b(?=.*\b(?:until|till|til|return\w*|back|limited|access|urgent\w*|respond|reply|from|between|through|during|this week|connectivity|occasionally|when i)\b)"
-    r"|\bon (?:annual|parental|maternity|paternity|sick|medical|study|compassionate|long service|extended|garden) leave\b|\bcurrently (?:on|away|out)\b.*\b(?:leave|holiday|vacation|office)\b"
+    r"|\b(?:i am|i'm|i will be|i'll be|i shall be|currently)\s+(?:currently\s+|now\s+)?(?:away|out|off(?: work| sick)?|on (?:\w+ )?(?:leave|holiday|holidays|vacation|sabbatical|break)|travell?ing\w*|out of town|offline|unavailable|at a conference|abroad|overseas)\b(?=.{0,150}\b(?:until|till|til|return\w*|back|limited|access|urgent\w*|respond|reply|from|between|through|during|this week|connectivity|occasionally|when i)\b)"
+    r"|\bon (?:annual|parental|maternity|paternity|sick|medical|study|compassionate|long service|extended|garden) leave\b|\bcurrently (?:on|away|out)\b.{0,150}\b(?:leave|holiday|vacation|office)\b"
     r"|\baway from (?:my|the) (?:desk|office|computer|email)\b|^(?:on|away on) (?:\w+ )?leave\b|\b(?:on|away on) (?:\w+ )?leave,? (?:until|till|returning|back)\b"
     r"|\b(?:limited|no|intermittent|restricted|sporadic|occasional|patchy) (?:access to (?:my )?)?(?:e-?mails?|inbox|connectivity|internet|wifi|signal)(?: access)?\b|\b(?:checking|check|read\w*) (?:my )?(?:e-?mails?|inbox|messages) (?:only )?(?:occasionally|intermittently|periodically|sporadically|twice|once|rarely)\b|\bonly (?:check|read|monitor) (?:my )?(?:e-?mails?|inbox|messages)\b"
     r"|\b(?:mailbox|inbox|e-?mail address|address|account|e-?mail account|email)\b[^.!?]{0,20}\b(?:is|are|isn't|aren't)? ?(?:not|no longer|never) (?:being )?(?:monitored|checked|in use|active|attended|read|used)\b"
@@ -40,28 +40,29 @@ AUTO_REPLY = re.compile(
     r"|\b(?:will not|won't) be (?:forwarded|read|actioned|answered)\b|\bfor (?:anything |any )?urgent(?:ly)? (?:matters|enquiries|inquiries|issues|requests|queries|help|assistance)?\b|\bif (?:your|the) (?:matter|enquiry|inquiry|query|request) is urgent\b|\bin my absence\b|\bduring my absence\b"
     r"|\b(?:your|the) (?:message|e-?mail|enquiry|inquiry|request|query|ticket|case)\b[^.!?]{0,30}\b(?:has|have) been (?:received|logged|created|assigned|recorded|registered|forwarded)\b|\b(?:we have|we've) (?:received|logged|recorded|registered) your\b"
     r"|\bthank you for (?:your|the) (?:email|message)[.,!]?\s*(?:i am|i'm|we are|we're)\s+(?:currently\s+)?(?:away|out|off)\b"
-    r"|\b(?:we|i)(?:'ll| will| aim to| endeavou?r to) (?:get back to you|respond|reply|be in touch|contact you)\b[^.!?]*\bwithin\b|\bwithin \d+ (?:working |business )?(?:hours|days)\b|\bnext (?:business|working) day\b|\bon my next working day\b"
+    r"|\b(?:we|i)(?:'ll| will| aim to| endeavou?r to) (?:get back to you|respond|reply|be in touch|contact you)\b[^.!?]{0,80}\bwithin\b|\bwithin \d+ (?:working |business )?(?:hours|days)\b|\bnext (?:business|working) day\b|\bon my next working day\b"
     r"|\b(?:ticket|case|reference|ref)(?: number| no\.?| id)?\s*(?:is\s*)?[:#]?\s*#?\d{3,}|\bticket (?:created|opened|logged|raised)\b|\bour office hours are\b|\boffice (?:is|will be) closed\b|\bdelivery (?:notification|status)\b"
-    r"|\b(?:will|'ll) (?:respond|reply|get back to you|return your (?:email|message)|be (?:back|in touch)|deal with (?:it|your \w+))\b.*\b(?:on my return|when i(?:'m| am) back|when i return|upon my return|as soon as (?:possible|i can|i'm back)|asap|business days|working days|from \d)\b"
+    r"|\b(?:will|'ll) (?:respond|reply|get back to you|return your (?:email|message)|be (?:back|in touch)|deal with (?:it|your \w+))\b.{0,150}\b(?:on my return|when i(?:'m| am) back|when i return|upon my return|as soon as (?:possible|i can|i'm back)|asap|business days|working days|from \d)\b"
     r"|\bback (?:in the office |at my desk |at work )?on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d)|\breturning (?:on )?(?:monday|tuesday|wednesday|thursday|friday|\d)"
-    r"|^(?:i am|i'm) (?:away|out|off)\b[^.!?]*[.!]? back (?:soon|shortly|later|tomorrow|on|next)\b"
+    r"|^(?:i am|i'm) (?:away|out|off)\b[^.!?]{0,80}[.!]? back (?:soon|shortly|later|tomorrow|on|next)\b"
 )
-UNSUBSCRIBE = re.compile(
+UNSUBSCRIBE = AnyOf(
     r"\bunsubscrib\w*\b|\bun-subscribe\b|\bopt(?:ing|ed)?[\s-]?(?:me\s+|us\s+)?out\b|\bopt-?out\b"
     r"|\b(?:remove|delete|erase|purge|wipe|scrub|strike) " + _ME + r"\b(?:[^.!?]{0,40}\b(?:off|from|out of)\b)?"
     r"|\b(?:remove|delete|erase|purge|wipe|take) (?:it|them) (?:off|from|out of) " + _LIST + r"\b"
     r"|\btake (?:me|us|my \w+(?: \w+)?) off\b|\boff (?:of )?" + _LIST + r"\b"
     r"|\b(?:my|personal|our) (?:\w+ )?(?:data|details|information|info|email|e-?mail address|address|records?)\b[^.!?]{0,30}\b(?:deleted|erased|removed|purged|wiped|destroyed)\b"
     r"|\bright (?:to|of) (?:erasure|be forgotten|object)\b|\bdeletion of (?:my|all|our)\b|\bgdpr\b|\bdata protection (?:act|law|regulation|rights?)\b|\bprivacy (?:act|law|laws|rights?)\b|\bccpa\b|\bcan-?spam\b"
-    r"|\b(?:stop|cease|quit|discontinue|end|halt)\w* (?:all )?" + _CONTACT_VERB + r"\b|\b(?:stop|cease|discontinue|end|halt)\w* (?:all |any )?(?:further )?(?:communication|correspondence|contact|marketing|emails?|messages|mailings|newsletters)\b"
-    r"|\b(?:do not|don't|never|please don't|please do not) " + _CONTACT_VERB + r"\b[^.!?]*\b(?:me|us|again|anymore|any more|in future|in the future|further|this address)\b"
-    r"|\b(?:do not|don't|never|no longer) (?:wish|want|like|consent|care|need) (?:to )?(?:receive|get|hear|be contacted|be emailed|receiving|any)\b(?![^.!?]*\b(?:call|calls|phone)\b)|\bprefer not to (?:receive|get|be contacted|hear)\b|\bdon't want to hear from\b|\bdo not want to hear from\b"
-    r"|\b(?:no|not any|don't get any|not get any|stop the) (?:more|further) (?:e-?mails?|messages?|contact|marketing|newsletters?|mail\w*|correspondence|communications?|spam|of (?:these|this|your))\b|\bany (?:more|further) (?:of these|e-?mails|newsletters|marketing)\b[^.!?]*\b(?:don't|do not|stop|no)\b|\b(?:make sure|ensure) i (?:don't|do not) (?:get|receive)\b"
-    r"|\bmailing list\b|\bdistribution list\b|\bspam\w*\b|\bjunk mail\b"
+    r"|\b(?:stop|cease|quit|discontinue|end|halt|refrain from)\w* (?:all )?" + _CONTACT_VERB + r"\b|\b(?:stop|cease|discontinue|end|halt|refrain from)\w* (?:all |any )?(?:further )?(?:communication|correspondence|contact|marketing|emails?|messages|mailings|newsletters)\b"
+    r"|\b(?:do not|don't|never|please don't|please do not) " + _CONTACT_VERB + r"\b[^.!?]{0,80}\b(?:me|us|again|anymore|any more|in future|in the future|further|this address)\b"
+    r"|\b(?:do not|don't|never|no longer) (?:wish|want|like|consent|care|need) (?:to )?(?:receive|get|hear|be contacted|be emailed|receiving|any)\b(?![^.!?]{0,80}\b(?:call|calls|phone)\b)|\bprefer not to (?:receive|get|be contacted|hear)\b|\bdon't want to hear from\b|\bdo not want to hear from\b"
+    r"|\b(?:no|not any|don't get any|not get any|stop the) (?:more|further) (?:e-?mails?|messages?|contact|marketing|newsletters?|mail\w*|correspondence|communications?|spam|of (?:these|this|your))\b|\bany (?:more|further) (?:of these|e-?mails|newsletters|marketing)\b[^.!?]{0,80}\b(?:don't|do not|stop|no)\b|\b(?:make sure|ensure) i (?:don't|do not) (?:get|receive)\b"
+    r"|\bmailing lists?\b|\bdistribution lists?\b|\bspam\w*\b|\bjunk mail\b|\b(?:did not|didn't|never) (?:sign|opt|subscrib|agree|ask|register)\w*(?: up| in| to)?\b(?! for (?:a|the) (?:viewing|call|meeting))"
+    r"|\b(?:want|need|like|have|get|would like) (?:them|it|this|my \w+(?: \w+)?|all (?:of )?(?:it|them|my \w+)) (?:deleted|erased|removed|purged|wiped|destroyed)\b"
     r"|^\s*(?:please\s+)?(?:stop|remove|unsub|unsubscribe|delete|stop it|remove me)\s*[.!]*\s*(?:$|please\b|thanks?\b|thank you\b)|[.!]\s*stop\s*[.!]*\s*$|^stop[.!]|\bkeep (?:sending|emailing|spamming|contacting|mailing)\b|\bstop (?:it|this|these|this now)\b|\bleave me alone\b|\bnever (?:signed|opted|subscribed|agreed)\b"
-    r"|\bhow did you get my (?:email|address|details|number|contact)\b[^.!?]*[.!?]\s*(?:remove|delete|erase|stop|take)|\bwithout my (?:consent|permission)\b|\bnever (?:given|gave) (?:you )?(?:my )?(?:permission|consent)\b|\bdo not consent\b"
+    r"|\bhow did you get my (?:email|address|details|number|contact)\b[^.!?]{0,80}[.!?]\s*(?:remove|delete|erase|stop|take)|\b(?:like|want|wish|ask|asking|request|requesting|need|prefer) (?:to be|being) (?:removed|unsubscribed|taken off|deleted|erased|opted out|left off)\b|\bobject\w* to\b[^.!?]{0,80}\b(?:processing|marketing|use of my|direct marketing)\b|\bprocessing of my (?:personal )?(?:data|information|details)\b|\bwithout my (?:consent|permission)\b|\bnever (?:given|gave) (?:you )?(?:my )?(?:permission|consent)\b|\bdo not consent\b"
 )
-NOT_INTERESTED = re.compile(
+NOT_INTERESTED = AnyOf(
     r"\bnot (?:really |at all |very |too |that |overly |particularly )?(?:interested|keen|bothered)\b|\b(?:no longer|n't|not|never) (?:really |very |that )?(?:interested|keen)\b|\bno interest\b|\bnot for (?:us|me)\b|\b(?:isn't|is not|not really|wasn't|was not|doesn't seem|don't think (?:this|it|that)(?:'s| is)?) (?:really )?(?:for (?:us|me))\b|\bno,? thanks?\b|\bno,? thank you\b|\bthanks,? but no\b|\bno,? ta\b"
     r"|\bnot (?:really )?(?:what|quite what) (?:we|i)(?:'re|'m| are| am| were| was)? (?:after|looking for|want|need|wanted|needed|had in mind|searching for)\b|\bnot what (?:we|i)\b"
     r"|\b(?:doesn't|does not|don't|do not|didn't|won't|will not|wouldn't) (?:really )?(?:suit|fit|work for|meet|tick|match|interest|appeal)\b|\bnot (?:suitable|right) for (?:us|me)\b"
@@ -71,7 +72,7 @@ NOT_INTERESTED = re.compile(
     r"|\balready (?:bought|purchased|found|signed|rented|chosen|settled on|committed to|secured|got|moved|sorted)\b|\b(?:have|we've|i've|just|recently) (?:bought|purchased|signed|rented|settled on|committed to|moved)\b|\b(?:we|i) (?:bought|purchased|found|rented|moved into|signed for) (?:a|an|our|my) (?:\w+ )?(?:house|home|flat|place|property|apartment|unit|condo|villa|townhouse)\b|\bfound (?:somewhere|something|another|a place|a home|a flat|a house)\b|\boffer (?:was |has been |got )?accepted\b"
     r"|\b(?:went|gone|going|go|chose|choosing|signed|signing|sticking|stick|stay|staying|decided to go|ended up going) (?:with|for) (?:another|a different|someone else|a competitor|other|our current|our existing|a rival|the other)\b|\b(?:go|going|went|gone|look|looking|buy|buying|bought) elsewhere\b|\ba different (?:direction|route|option)\b"
     r"|\b(?:we'll|we will|i'll|i will|we're going to|i'm going to|going to|will|have to|gonna|must|shall) (?:have to )?(?:pass|decline|give (?:it|this|this one|that) a miss|leave it|sit this (?:one )?out)\b|\bpass on (?:this|it|that)\b|\bwe pass\b|\bgive (?:it|this|this one|that) a miss\b|\bwe'll leave it\b|\bleave it (?:there|for now)\b"
-    r"|\bchanged (?:our|my) minds?\b|\bdecided (?:not|against|to rent|to stay|to wait|to keep|to go|to buy elsewhere|to look elsewhere|to hold)\b|\b(?:have|we've|i've) decided\b[^.!?]*\b(?:not|against|elsewhere|rent|stay)\b|\bmade (?:our|my|a) decision\b"
+    r"|\b(?:rent|renting|stay|staying|wait|waiting|keep renting|build|building|buy (?:locally|closer|nearer))\b[^.!?]{0,80}\binstead\b|\b(?:i|we) (?:don't|do not|no longer) (?:want|need) (?:it|this|that|one|them|this one|a \w+)\s*[.!]*$|\b(?:maybe|perhaps|possibly) (?:next year|later|in the future|another time|some other time|down the (?:line|track|road)|in a (?:few|couple of) (?:years|months)|one day|in (?:a|the) (?:year|new year))\b|\b(?:won't|will not|isn't|is not|not) (?:be )?necessary\b|\bit's a no\b|^(?:we're|i'm) out\s*[.!]*$|\b(?:stick|sticking|stay|staying|remain|remaining) with (?:my|our|the) (?:current|existing|present)\b|\bchanged (?:our|my) minds?\b|\b(?:gone|went|going) (?:cold|off) (?:on )?(?:the idea|it|this|buying|moving)\b|\bcold feet\b|\bdecided (?:not|against|to rent|to stay|to wait|to keep|to go|to buy elsewhere|to look elsewhere|to hold)\b|\b(?:have|we've|i've) decided\b[^.!?]{0,80}\b(?:not|against|elsewhere|rent|stay)\b|\bmade (?:our|my|a) decision\b"
     r"|\bnot (?:at this time|right now|now|for now|at the moment|at present|at this stage|this year|currently|something (?:i'm|we're|i am|we are) considering)\b|\bnot the right time\b|\bno longer (?:required|needed|necessary|relevant|buying|moving|pursuing|proceeding|an option)\b|\bnot relevant\b"
     r"|\bout(?:side)? (?:of )?(?:our|my) (?:budget|price range|reach|league|means)\b|\bbeyond (?:our|my) (?:budget|means|price range)\b|\bout of (?:reach|budget)\b|\btoo (?:expensive|pricey|high|steep|dear|costly|far|small|big|much for)\b|\b(?:price|cost|prices)\b[^.!?]{0,15}\btoo high\b|\bcan't afford\b|\bcannot afford\b|\bcan not afford\b"
     r"|\bnot (?:buying|moving|proceeding|pursuing|going ahead|going forward|interested)\b|\b(?:won't|will not|not|don't|do not|aren't|are not) (?:be )?(?:pursuing|proceeding|moving forward|moving ahead|going ahead|going forward|taking (?:this|it|things) (?:any )?further|buying|purchasing|investing)\b|\bnot (?:be )?(?:pursuing|proceeding|taking (?:this|it) (?:any )?further)\b"
@@ -82,28 +83,28 @@ NOT_INTERESTED = re.compile(
     r"|\bnot (?:looking|planning|thinking) (?:to|of|about) (?:buy|invest|move|purchase|relocat)\w*\b|\bwe're good\b|\bi'm good,? thanks\b|\bplease don't (?:call|contact|follow up)\b|\bplease do not follow up\b|\bno (?:further )?follow[- ]?ups?\b|\bunfortunately (?:not|no)\b|\bi'm afraid (?:not|we|i)\b"
 )
 MEETING = re.compile(
-    r"\b(?:meet|meeting|meet up|catch up|viewing|viewings|view it|view the|view (?:a|one|this|that|unit|apartment|flat|house|property|home)|inspect\w*|walk-?through|walk (?:round|around|through)|show (?:me|us) (?:round|around|through|the|it|over)"
+    r"\b(?:meet|meeting|meet up|catch up|get together|viewing|viewings|view it|view the|view (?:a|one|this|that|unit|apartment|flat|house|property|home)|inspect\w*|walk-?through|walk (?:round|around|through)|show (?:me|us) (?:round|around|through|the|it|over)"
     r"|see (?:it|them|the (?:\w+ )?(?:flat|apartment|unit|property|place|house|home|show|units?|site|penthouse|villa|townhouse|duplex|studio|development|showroom|show ?home|model|plot|office|two-bed|one-bed|3-bed|2-bed|1-bed))|have a look (?:at|round|around) (?:the|this|that|your) (?:\w+ )?(?:flat|apartment|unit|property|place|house|home|show ?home|show ?flat|site|penthouse|villa|townhouse|studio|development|showroom|display suite|plot)"
     r"|come (?:to|into|down to|over to|by|round to|in to) (?:your|the) (?:office|showroom|sales|site|show|development|display)|(?:i|we) (?:can|could) (?:come|pop|swing|stop|drop|meet|visit)|visit|tour|showing|come (?:and |to )?(?:see|look|view|by|in|over|round)|come in to see|pop (?:in|by|into|round)|stop by|drop by|swing by"
-    r"|call me|ring me|phone me|phone (?:me )?(?:back|on)|call (?:me )?(?:back|on)|give (?:me|us) a (?:call|ring|buzz|bell|tinkle)|(?:a|quick|short|brief) (?:call|chat|phone call)|(?:jump|hop|get) on (?:a|the) (?:call|phone|zoom)|video (?:call|chat)|zoom|teams call|facetime|whatsapp call"
+    r"|call me|ring me|phone me|phone (?:me )?(?:back|on)|call (?:me )?(?:back|on)|give (?:me|us) a (?:call|ring|buzz|bell|tinkle)|(?:a|quick|short|brief) (?:call|chat|phone call)(?! (?:with|to) (?:my|our|his|her|their) )|(?:jump|hop|get) on (?:a|the) (?:call|phone|zoom)|video (?:call|chat)|zoom|teams call|facetime|whatsapp call"
     r"|appointment|book (?:a|an|in|me in)|schedule (?:a|an|the|in|me|us|some|time)|arrange (?:a|an|to|for|the|some|time)|organi[sz]e (?:a|an|some) (?:time|viewing|meeting|call|visit)|set up (?:a|some|an)|a time to (?:talk|meet|chat|speak|come|discuss)|(?:i'm|i am|we're|we are|i'll be|we'll be|i'd be|we'd be) (?:free|available|around) (?:on|at|this|next|tomorrow|today|for|from|any)|(?:free|available) for (?:a |an )?(?:call|chat|meeting|viewing|visit|tour|coffee)|are you (?:free|available|around)|are you able to meet|what time works|works for me|suit(?:s)? (?:me|you)|in person|face to face"
-    r"|talk (?:on|tomorrow|today|next|this|at)|let's (?:talk|chat|speak|meet)|have a (?:chat|talk)|speak (?:on|tomorrow|today|next|this|at)|discuss (?:on|tomorrow|today|next|this|in person)|(?:viewing|visit|tour|inspection) slots?|times? (?:for|to) (?:a |the )?(?:viewing|visit|tour|call|meet))\b"
+    r"|talk (?:on|tomorrow|today|next|this (?:week|morning|afternoon|evening)|at)|let's (?:talk|chat|speak|meet)|have a (?:chat|talk)(?! (?:with|to) (?:my|our|the|a) )|speak (?:on|tomorrow|today|next|this (?:week|morning|afternoon|evening)|at)|discuss (?:on|tomorrow|today|next|this (?:week|morning|afternoon|evening)|in person)|(?:viewing|visit|tour|inspection) slots?|times? (?:for|to) (?:a |the )?(?:viewing|visit|tour|call|meet))\b"
 )
 # Questions about viewings rather than requests for one ("how long does a viewing take?").
 MEETING_ABOUT = re.compile(
-    r"\b(?:how long|how much|what happens|what's involved|what is involved|is there a fee|do i need)\b[^.?!]*\b(?:viewing|visit|tour|meeting|inspection)s?\b[^.?!]*\?\s*$"
+    r"\b(?:how long|how much|what happens|what's involved|what is involved|is there a fee|do i need)\b[^.?!]{0,80}\b(?:viewing|visit|tour|meeting|inspection)s?\b[^.?!]{0,80}\?\s*$"
 )
 QUESTION = re.compile(
     r"\?|(?:^|[.!;:\n-]\s*|\b(?:hi|hello|hey|thanks|also|and|but|ok|okay)[,!]?\s+)(?:what|what's|whats|which|who|whom|whose|when|where|why|how|is|isn't|are|aren't|does|doesn't|do|did|can|could|will|would|should|has|have|any|may|am)\b"
-    r"|\b(?:i (?:was |am |'m )?(?:just )?wonder(?:ing)?|just wondering|i'd (?:like|love) to know|i would (?:like|love) to know|i want to know|(?:can|could|would) you (?:please )?(?:tell|confirm|let me know|explain|advise|clarify|check)|please (?:tell|confirm|let me know|advise|explain|clarify)|let me know (?:if|whether|what|when|how|which)|quick question|do you know|any (?:idea|chance|update)|i'd be grateful if you could (?:tell|confirm|explain)|curious (?:about|whether|if|to know))\b"
+    r"|\b(?:i (?:was |am |'m )?(?:just )?wonder(?:ing)?|just wondering|i'd (?:like|love) to (?:know|understand|find out|check)|i would (?:like|love) to (?:know|understand|find out|check)|i (?:want|need) to (?:know|understand|find out)|(?:can|could|would) you (?:please )?(?:tell|confirm|let me know|explain|advise|clarify|check)|please (?:tell|confirm|let me know|advise|explain|clarify)|let me know (?:if|whether|what|when|how|which)|quick question|do you know|any (?:idea|chance|update)|i'd be grateful if you could (?:tell|confirm|explain)|curious (?:about|whether|if|to know))\b"
 )
 GENERIC_INFO = re.compile(
-    r"\b(?:send|share|forward|email|e-mail|mail|pass|give|get)\b.*\b(?:more |further |additional |some |full |the )?(?:info\w*|details|brochures?|floor ?plans?|price ?lists?|pricing|particulars|specs?|specifications?|payment plans?|contract\w*|reservation forms?|booking forms?|paperwork|documents|docs|availability|spa)\b|\b(?:tell|let) me (?:know )?more\b|\bmore (?:info\w*|details)\b|\bnext steps?\b|\bhear more\b|\bknow more\b|\blearn more\b|\bwhat (?:do|should|would) (?:i|we) (?:need to )?do next\b|\bhow (?:do|can) (?:i|we) (?:proceed|reserve|secure|book one|buy one|go ahead)\b"
+    r"\b(?:send|share|forward|email|e-mail|mail|pass|give|get)\b.{0,150}\b(?:more |further |additional |some |full |the )?(?:info\w*|details|brochures?|floor ?plans?|price ?lists?|pricing|particulars|specs?|specifications?|payment plans?|contract\w*|reservation forms?|booking forms?|paperwork|documents|docs|availability|spa)\b|\b(?:tell|let) me (?:know )?more\b|\bmore (?:info\w*|details)\b|\bnext steps?\b|\bhear more\b|\bknow more\b|\blearn more\b|\bwhat (?:do|should|would) (?:i|we) (?:need to )?do (?:next|now)\b|\bwhere do (?:i|we) sign\b|\bhow do (?:i|we) (?:sign|start|get started)\b|\bhow (?:do|can) (?:i|we) (?:proceed|reserve|secure|book one|buy one|go ahead)\b"
 )
-INTERESTED = re.compile(
-    r"\binterested\b|\binterest(?:ing)?\b|\bkeen\b|\bsounds? (?:great|good|perfect|interesting|lovely|amazing|ideal|fantastic|brilliant|excellent|promising|like (?:just|exactly))\b|\blooks? (?:great|good|amazing|perfect|lovely|interesting|fantastic|brilliant|excellent|promising|ideal)\b|\bcount (?:me|us) in\b|\bi'?m in\b|\bwe'?re in\b|\byes,? please\b|^\s*(?:yes|yep|yeah|yup|absolutely|definitely)\b|\bi'?d love\b|\bwould love\b|\blove (?:it|this|the)\b"
+INTERESTED = AnyOf(
+    r"\binterested\b|\binterest(?:ing)?\b|\bkeen\b|\bsounds? (?:great|good|perfect|interesting|lovely|amazing|ideal|fantastic|brilliant|excellent|promising|like (?:just|exactly))\b|\blooks? (?:great|good|amazing|perfect|lovely|interesting|fantastic|brilliant|excellent|promising|ideal)\b|\bcount (?:me|us) in\b|\bi'?m in\b|\bput (?:my|our) names? down\b|\b(?:i'd|i would|we'd|we would) (?:like|love) (?:the|some|more|a|your) (?:\w+ )?(?:details|info\w*|brochure|floor ?plans?|price ?list|pricing|particulars|specs?)\b|\bwe'?re in\b|\byes,? please\b|^\s*(?:yes|yep|yeah|yup|absolutely|definitely)\b|\bi'?d love\b|\bwould love\b|\blove (?:it|this|the)\b"
     r"|\bexactly what\b|\bjust (?:what|the thing)\b|\bperfect for (?:us|me)\b|\bgo ahead\b|\bgo for it\b|\bproceed\b|\bsign (?:me|us) up\b|\bkeep (?:me|us) (?:posted|updated|in the loop|informed|in mind)\b|\bexcited\b|\bhappy to (?:proceed|go ahead|move forward|move ahead|sign)\b|\bmove (?:forward|ahead)\b|\btell me more\b|\bhear more\b|\bknow more\b|\blearn more\b|\bmore (?:info\w*|details)\b"
-    r"|\b(?:send|email|e-mail|forward|share) (?:me |us )?(?:over |through )?(?:the |a |your |some )?(?:\w+ )?(?:brochure|floor ?plans?|details|info\w*|price ?list|contract\w*|spa|paperwork|agreement|reservation form|booking form|application|documents|docs|offer|payment plan|specification|spec)\b|\b(?:i|we) (?:really )?like (?:it|this|the|what)\b|\bvery much\b|\bdefinitely\b"
+    r"|\b(?:send|email|e-mail|forward|share) (?:me |us )?(?:over |through )?(?:the |a |your |some )?(?:\w+ )?(?:brochure|floor ?plans?|details|info\w*|price ?list|contract\w*|spa|paperwork|agreement|reservation form|booking form|application|documents|docs|offer|payment plan|specification|spec)\b|\b(?:i|we) (?:really )?like (?:it|this|the|what)\b|\bdefinitely\b"
     r"|\breserv\w*\b|\b(?:put|pay|place) (?:down )?(?:a |the )?deposit\b|\bready to (?:buy|sign|proceed|commit|go ahead|move)\b|\b(?:make|put in|submit|place) an offer\b|\b(?:we|i)(?:'ll| will) take (?:it|one|the|two)\b|\bsecure (?:the|a|that|unit|one|lot)\b|\bhold (?:unit|it|one|the|that|lot)\b|\bput (?:me|us) down for\b|\badd (?:me|us) to (?:the|your) (?:\w+ )?(?:list|waitlist|waiting list|register)\b|\bpriority list\b|\bwait(?:ing)? ?list\b"
     r"|\b(?:want|wants|wanting|looking) to (?:buy|purchase|reserve|invest)\b|\b(?:could|might|would) (?:work|suit) (?:for )?(?:us|me)\b|\bwithin (?:our|my) budget\b|\bworks for (?:our|my) budget\b|\bstill (?:interested|keen|looking)\b|\bon board\b|\bsign\b"
 )
@@ -113,7 +114,7 @@ SPECIFIC_QUESTION = re.compile(
 
 # Replies that are about the sender, not the offer ("who gave you my details?", "wrong person").
 NOT_ABOUT_OFFER = re.compile(
-    r"^(?:sorry,? |hi,? |hello,? )?(?:who|where|how) (?:\w+ )?(?:gave you|did you get|got|passed (?:on )?|shared|found|obtained|sent you) (?:my|our) (?:details|number|phone number|email|e-?mail address|address|contact|info\w*|name)\b[^?]*\??$"
+    r"^(?:sorry,? |hi,? |hello,? )?(?:who|where|how) (?:\w+ )?(?:gave you|did you get|got|passed(?: on)?|shared|found|obtained|sent you|handed(?: over)?) (?:my|our) (?:details|number|phone number|email|e-?mail address|address|contact|info\w*|name)\b[^?]*\??$"
     r"|^(?:sorry,? )?(?:who (?:is|are) (?:this|you|[a-z]+)|who's this|who is this)\s*[?.!]*$|\bdid you mean to (?:send|email|write)\b"
 )
 OTHER_CUES = re.compile(
@@ -121,11 +122,14 @@ OTHER_CUES = re.compile(
     r"|\b(?:i'll|i will|we'll|we will|let me|need to|i need to|i'd need to|will|have to|i'll need to|want to) (?:have a )?(?:think|discuss|talk|speak|check|run it|chat|consult|sleep on|mull|look|read|review|consider)\b|\b(?:get|come|circle) back to you\b|\blet you know\b|\bbe in touch\b|\bstill (?:thinking|considering|deciding|weighing|mulling)\b|\bweighing (?:up )?(?:our|my|the) options\b"
     r"|\b(?:new|updated|changed|personal|work|other) (?:email|e-?mail address|address|number|phone)\b|\bmy (?:email|address|number) (?:has )?changed\b|\bfrom now on\b|\bgoing forward\b|\bcontact my (?:assistant|colleague|partner|wife|husband|pa|secretary)\b"
     r"|\b(?:merry|happy|season's|seasons) (?:christmas|new year|easter|holidays|greetings|diwali|eid|birthday|hanukkah)\b|\beid mubarak\b|\bhope you(?:'re| are) (?:well|doing well|keeping well)\b|\bsent (?:this|it) twice\b"
-    r"|^(?:many |thanks|thank you|cheers|noted|received|got it|ok|okay|great|sure|perfect|lovely|brilliant|acknowledged|much appreciated|appreciated|all good|will do)\b[^?]{0,40}$"
+)
+# Thanks and acknowledgements with nothing else to say.
+ACKNOWLEDGEMENT = re.compile(
+    r"^(?:many |thanks|thank you|cheers|noted|received|got it|ok|okay|great|sure|perfect|lovely|brilliant|acknowledged|much appreciated|appreciated|all good|will do)\b[^?]{0,40}$"
 )
 
 _BUT = re.compile(r"\b(?:but|however|although|though|yet|that said)\b")
-_NOT_SURE_BUT_KEEN = re.compile(r"\bnot (?:sure|certain|100%|decided)\b[^.!?]*\b(?:but|still)\b[^.!?]*\b(?:interested|keen)\b")
+_NOT_SURE_BUT_KEEN = re.compile(r"\bnot (?:sure|certain|100%|decided)\b[^.!?]{0,80}\b(?:but|still)\b[^.!?]{0,80}\b(?:interested|keen)\b")
 
 # A time put forward for meeting ("how about the 25th at 10:30?", "May 2nd?", "would Tuesday work?"):
 # a meeting request when a due time is found in it.
@@ -136,7 +140,7 @@ _WHEN_WORD = (
     r"|november|december|week|\d{1,2}(?:st|nd|rd|th)?|\d{1,2}[:.]\d{2}|\d{1,2}(?:am|pm))"
 )
 PROPOSAL = re.compile(
-    r"\b(?:how|what) about\b|\b(?:would|does|will|could|can|is)\b[^.?!]*\b(?:work|suit|be (?:ok|okay|fine|good|possible)|convenient)\b"
+    r"\b(?:how|what) about\b|\b(?:would|does|will|could|can|is)\b[^.?!]{0,80}\b(?:work|suit|be (?:ok|okay|fine|good|possible)|convenient)\b"
     r"|\b(?:works|suits) (?:for )?(?:me|us|best)\b|\b(?:i|we)(?:'m| am|'re| are)? (?:free|available|around)\b|\b(?:i|we) (?:can|could) (?:do|make|manage)\b"
     r"|(?:^|[.!?]\s*)(?:" + _WHEN_WORD + r"[\s,]*){1,6}\?\s*$"
 )
@@ -178,7 +182,7 @@ def rule_intent(t: str) -> tuple[str, float]:
     if question:
         if GENERIC_INFO.search(t) and not SPECIFIC_QUESTION.search(GENERIC_INFO.sub(" ", t)):
             return "interested", 0.8
-        if re.search(r"\bwhat(?:'s| is| are)? the next steps?\b|\bwhat (?:do|should) (?:i|we) (?:need to )?do next\b", t) and INTERESTED.search(t):
+        if re.search(r"\bwhat(?:'s| is| are)? the next steps?\b|\bwhat (?:do|should) (?:i|we) (?:need to )?do (?:next|now)\b|\bwhere do (?:i|we) sign\b", t) and INTERESTED.search(t):
             return "interested", 0.8
         if SPECIFIC_QUESTION.search(t) or "?" in t:
             return "question", 0.85
@@ -186,7 +190,7 @@ def rule_intent(t: str) -> tuple[str, float]:
         if OTHER_CUES.search(t) and not re.search(r"\b(?:interested|keen|reserve|deposit|offer|brochure|proceed)\b", t):
             return "other", 0.7
         return "interested", 0.85
-    if OTHER_CUES.search(t):
+    if OTHER_CUES.search(t) or ACKNOWLEDGEMENT.search(t):
         return "other", 0.75
     if question:
         return "question", 0.6

@@ -97,3 +97,61 @@ def features(text: str) -> list[str]:
     out.append("b:" + prev + "_$")
     out.append("len:" + ("1" if content <= 2 else "2" if content <= 6 else "3" if content <= 20 else "4"))
     return out
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    out: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+class AnyOf:
+    """A long alternation of cues, compiled for speed.
+
+    Python's ``re`` tries every top-level branch at every position, and each branch first checks
+    its own ``\\b``; branches that open with ``\\b`` are joined under one shared ``\\b`` (checked
+    once per position, failing inside words), the rest are searched on their own. A 2,000-character
+    reply is checked several times faster.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        bounded, rest = [], []
+        for b in _top_level_branches(pattern):
+            (bounded if b.startswith("\\b") else rest).append(b)
+        parts = [re.compile(r"\b(?:" + "|".join(b[2:] for b in bounded) + ")")] if bounded else []
+        self.branches = tuple(parts + [re.compile(b) for b in rest])
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """The earliest match of any branch."""
+        best: re.Match[str] | None = None
+        for r in self.branches:
+            m = r.search(text, pos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
+
+    def sub(self, repl: str, text: str) -> str:
+        for r in self.branches:
+            text = r.sub(repl, text)
+        return text
