@@ -22,8 +22,8 @@ import http.client
 import json
 import os
 import queue
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -349,7 +349,10 @@ def main() -> int:
               f"{'OK' if once else 'DUPLICATES OR LOSSES'}")
         if bad:
             print(f"  non-200 answers: {len(bad)} ({sorted(set(bad))})")
-        return 0 if once and not bad else 1
+        ok = once and not bad
+        if not ok:
+            print(f"  server log: {tmp / 'serve.log'}")
+        return 0 if ok else 1
     finally:
         proc.terminate()
         try:
@@ -357,7 +360,17 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        fake.server.shutdown()
+
+
+def run() -> int:
+    tmp_before = set(Path(tempfile.gettempdir()).glob("crmbot-bench-slack-*"))
+    code = main()
+    if code == 0:  # keep the database and the server log of a failed run for a look
+        for path in set(Path(tempfile.gettempdir()).glob("crmbot-bench-slack-*")) - tmp_before:
+            shutil.rmtree(path, ignore_errors=True)
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

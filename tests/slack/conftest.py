@@ -12,10 +12,11 @@ import pytest
 import uvicorn
 
 from bot.channels.slack import http as slack_http
-from bot.channels.slack.app import build_app
+from bot.channels.slack.app import build
 from bot.context import AppContext
 from bot.settings import Settings
 from bot.web import build_app as build_web
+from crm.models import Agent, Lead
 from tests.slack.slackfake import FORM, JSON, SECRET, FakeSlackApi, signed_headers
 
 
@@ -87,14 +88,17 @@ def slack_server_factory(engine, committed, slack_api) -> Iterator[Callable[...,
     clients: list[httpx.Client] = []
 
     def make(*, brain: Any = None, **settings: Any) -> SlackServer:
+        """The web app with the Slack routes as `crmbot serve` builds them (or with a given brain)."""
         ctx = AppContext(slack_settings(slack_api, **settings), _engine=engine)
         if brain is None:
-            routes = slack_http.routes
+            routes = list(slack_http.routes(ctx))
+            slack = routes[0].endpoint.__self__.owner
         else:
-            app = build_app(ctx, brain=brain)
-            routes = lambda _ctx: [slack_http.Route(slack_http.PATH, slack_http.endpoint(app), methods=["POST"])]  # noqa: E731
-        base, stop = serve(build_web(ctx, [routes]))
+            slack = build(ctx, brain=brain)
+            routes = [slack_http.SlackEndpoint(slack.bolt, owner=slack).route()]
+        base, stop = serve(build_web(ctx, [lambda _ctx: routes]))
         stops.append(stop)
+        stops.append(slack.close)
         client = httpx.Client(timeout=30)
         clients.append(client)
         return SlackServer(base, slack_api, ctx, client)
@@ -109,3 +113,20 @@ def slack_server_factory(engine, committed, slack_api) -> Iterator[Callable[...,
 @pytest.fixture
 def slack_server(slack_server_factory) -> SlackServer:  # noqa: ANN001
     return slack_server_factory()
+
+
+@pytest.fixture
+def team(committed):  # noqa: ANN001
+    """Alex (linked), Sam (linked) and an admin; John Doe and Mary Poppins belong to Alex."""
+    with committed.begin() as s:
+        alex = Agent(name="Alex Morgan", email="alex@agency.example", slack_user_id="U0ALEX", timezone="Europe/London")
+        sam = Agent(name="Sam Lee", email="sam@agency.example", slack_user_id="U0SAM", timezone="Europe/London")
+        ada = Agent(name="Ada Admin", email="ada@agency.example", slack_user_id="U0ADA", role="admin")
+        s.add_all([alex, sam, ada])
+        s.flush()
+        s.add_all([
+            Lead(name="John Doe", email="john.doe@acme.example", company="Acme Ltd", status="contacted", owner_id=alex.id),
+            Lead(name="Mary Poppins", email="mary@cherrytree.example", company="Cherry Tree", status="new",
+                 owner_id=alex.id),
+        ])
+    return committed

@@ -246,6 +246,11 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for b in blocks if b.get("type") == "actions" for e in b["elements"]]
 
 
+def is_plan(call: Call) -> bool:
+    """A chat.postMessage that carries a plan's Confirm button."""
+    return any(b["text"]["text"] == "Confirm" for b in buttons(call.params.get("blocks") or []))
+
+
 def button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
     for e in buttons(blocks):
         if e["text"]["text"] == label:

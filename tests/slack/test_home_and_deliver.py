@@ -15,8 +15,8 @@ from bot.notify import notify
 from crm.models import Agent, FollowUp, Lead, Notification, Plan
 from crm.types import utcnow
 from handlers.actions import create_plan
+from handlers.reminders import send_due_reminders
 from tests.slack.slackfake import action_body, action_payload, all_text, button as find_button, buttons, home_body
-from tests.slack.test_slack_app import team  # noqa: F401 - fixture
 
 
 def test_home_data_splits_overdue_from_due_today_in_the_agents_time_zone(session, make_agent, make_lead):
@@ -46,7 +46,7 @@ def test_home_data_splits_overdue_from_due_today_in_the_agents_time_zone(session
     assert "new" in text and "negotiating" in text and "(3 leads)" in text
 
 
-def test_opening_the_home_tab_publishes_the_agents_day(slack_server, team):  # noqa: F811
+def test_opening_the_home_tab_publishes_the_agents_day(slack_server, team):
     with team.begin() as s:
         alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
         john = s.scalar(select(Lead).where(Lead.name == "John Doe"))
@@ -62,7 +62,7 @@ def test_opening_the_home_tab_publishes_the_agents_day(slack_server, team):  # n
     assert len(slack_server.api.of("views.publish")) == 1
 
 
-def test_an_unlinked_user_sees_how_to_get_linked_on_the_home_tab(slack_server, team):  # noqa: F811
+def test_an_unlinked_user_sees_how_to_get_linked_on_the_home_tab(slack_server, team):
     slack_server.event(home_body(event_id="Ev0HOME3", user="U0EVE"))
     view = slack_server.api.wait_for("views.publish")[0].params["view"]
     assert "/crm link" in all_text(view["blocks"])
@@ -70,13 +70,7 @@ def test_an_unlinked_user_sees_how_to_get_linked_on_the_home_tab(slack_server, t
 
 # --- notifications as DMs ----------------------------------------------------------------------
 
-def reminder(follow_up_id: int) -> Reply:
-    return Reply("⏰ Overdue: Chase the deposit — John Doe (yesterday 10:00)", kind="reminder",
-                 choices=(button("done", {"decision": "done", "follow_up_id": follow_up_id}, "primary"),
-                          button("snooze", {"decision": "snooze", "follow_up_id": follow_up_id})))
-
-
-def test_a_reminder_is_delivered_as_a_dm_with_done_and_snooze_and_done_works(slack_server, team):  # noqa: F811
+def test_a_reminder_is_delivered_as_a_dm_with_done_and_snooze_and_done_works(slack_server, team):
     with team.begin() as s:
         alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
         sam = s.scalar(select(Agent).where(Agent.slack_user_id == "U0SAM"))
@@ -84,7 +78,7 @@ def test_a_reminder_is_delivered_as_a_dm_with_done_and_snooze_and_done_works(sla
         fu = FollowUp(lead_id=john.id, agent_id=alex.id, title="Chase the deposit", due_at=utcnow() - timedelta(days=1))
         s.add(fu)
         s.flush()
-        notify(s, agent_id=alex.id, kind="reminder", reply=reminder(fu.id), follow_up_id=fu.id)
+        assert send_due_reminders(s) == 1  # the worker's reminder job writes the notification
         unlinked = Agent(name="No Slack", email="noslack@agency.example")
         s.add(unlinked)
         s.flush()
@@ -117,7 +111,7 @@ def test_a_reminder_is_delivered_as_a_dm_with_done_and_snooze_and_done_works(sla
     assert [c.params["channel"] for c in slack_server.api.of("chat.postMessage")] == ["U0ALEX"]
 
 
-def test_a_lead_reply_proposal_is_delivered_with_its_plan_buttons_and_confirm_runs_it(slack_server, team):  # noqa: F811
+def test_a_lead_reply_proposal_is_delivered_with_its_plan_buttons_and_confirm_runs_it(slack_server, team):
     with team.begin() as s:
         alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
         john = s.scalar(select(Lead).where(Lead.name == "John Doe"))
@@ -145,7 +139,7 @@ def test_a_lead_reply_proposal_is_delivered_with_its_plan_buttons_and_confirm_ru
         assert s.scalar(select(Lead.status).where(Lead.name == "John Doe")) == "negotiating"
 
 
-def test_a_permanent_slack_error_stops_retrying_and_a_passing_one_retries(slack_api, team):  # noqa: F811
+def test_a_permanent_slack_error_stops_retrying_and_a_passing_one_retries(slack_api, team):
     with team.begin() as s:
         alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
         notify(s, agent_id=alex.id, kind="info", reply=Reply("first"))
@@ -163,7 +157,7 @@ def test_a_permanent_slack_error_stops_retrying_and_a_passing_one_retries(slack_
     assert deliver_pending(team, client).delivered == 0
 
 
-def test_the_worker_component_delivers_in_the_background_and_stops(engine, slack_api, team):  # noqa: F811
+def test_the_worker_component_delivers_in_the_background_and_stops(engine, slack_api, team):
     from bot.channels.slack import deliver
     from bot.context import AppContext
     from bot.settings import Settings
@@ -189,3 +183,24 @@ def test_the_worker_component_delivers_in_the_background_and_stops(engine, slack
     finally:
         component.stop()
     assert not component._thread.is_alive()
+
+
+def test_snooze_on_a_reminder_puts_the_follow_up_off_and_says_so_in_place(slack_server, team):
+    with team.begin() as s:
+        alex = s.scalar(select(Agent).where(Agent.slack_user_id == "U0ALEX"))
+        john = s.scalar(select(Lead).where(Lead.name == "John Doe"))
+        fu = FollowUp(lead_id=john.id, agent_id=alex.id, title="Send floor plans", due_at=utcnow() - timedelta(hours=2))
+        s.add(fu)
+        s.flush()
+        send_due_reminders(s)
+        fu_id = fu.id
+    deliver_pending(team, WebClient(token="xoxb-test-token", base_url=slack_server.api.url))
+    dm = slack_server.api.of("chat.postMessage")[0]
+    payload = action_payload(find_button(dm.params["blocks"], "Snooze 1 hour"), message_blocks=dm.params["blocks"],
+                             channel="D0ALEX", message_ts="dm.3", response_url=slack_server.api.response_url("sn"))
+    slack_server.action(action_body(payload))
+    settled = all_text(slack_server.api.wait_for("chat.update")[0].params["blocks"])
+    assert "Snooze 1 hour by <@U0ALEX>" in settled
+    with team() as s:
+        fu = s.get(FollowUp, fu_id)
+        assert fu.status == "open" and fu.snoozed_until > utcnow() and fu.reminded_at is None

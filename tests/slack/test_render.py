@@ -118,3 +118,11 @@ def test_a_press_on_a_foreign_button_is_not_the_bots():
     payload = action_payload({"action_id": "crm_plan_0", "text": {"type": "plain_text", "text": "x"}, "value": "v"},
                              message_blocks=[], channel="C1", message_ts="1.2", response_url="http://x/")
     assert press(payload) is None
+
+
+def test_only_link_with_a_mention_is_the_admin_command():
+    from bot.channels.slack.work import is_help, is_link
+
+    assert is_link("link <@U0SAM|sam> sam@agency.example")
+    assert not is_link("link the call with John Doe to the Acme deal")
+    assert is_help("") and is_help(" HELP ") and not is_help("help me move John")

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import func, select, update
 
 from bot.channels.slack import render
@@ -21,7 +20,6 @@ from crm.types import utcnow
 from tests.slack.conftest import serve
 from tests.slack.slackfake import (
     FIXTURES,
-    SECRET,
     action_body,
     action_payload,
     all_text,
@@ -30,27 +28,11 @@ from tests.slack.slackfake import (
     command_body,
     dm_body,
     eventually,
+    is_plan,
     mention_body,
     signature,
     url_verification_body,
 )
-
-
-@pytest.fixture
-def team(committed):  # noqa: ANN001
-    """Alex (linked), Sam (linked) and an admin; John Doe and Mary Poppins belong to Alex."""
-    with committed.begin() as s:
-        alex = Agent(name="Alex Morgan", email="alex@agency.example", slack_user_id="U0ALEX", timezone="Europe/London")
-        sam = Agent(name="Sam Lee", email="sam@agency.example", slack_user_id="U0SAM", timezone="Europe/London")
-        ada = Agent(name="Ada Admin", email="ada@agency.example", slack_user_id="U0ADA", role="admin")
-        s.add_all([alex, sam, ada])
-        s.flush()
-        s.add_all([
-            Lead(name="John Doe", email="john.doe@acme.example", company="Acme Ltd", status="contacted", owner_id=alex.id),
-            Lead(name="Mary Poppins", email="mary@cherrytree.example", company="Cherry Tree", status="new",
-                 owner_id=alex.id),
-        ])
-    return committed
 
 
 def lead_status(sessions, name: str) -> str:  # noqa: ANN001
@@ -61,10 +43,6 @@ def lead_status(sessions, name: str) -> str:  # noqa: ANN001
 def count(sessions, model) -> int:  # noqa: ANN001
     with sessions() as s:
         return s.scalar(select(func.count()).select_from(model))
-
-
-def is_plan(call) -> bool:  # noqa: ANN001
-    return any(b["text"]["text"] == "Confirm" for b in buttons(call.params.get("blocks") or []))
 
 
 def post_plan(server, text: str = "move John Doe to negotiating", *, trigger: str = "1111.2222.a1", **kw):  # noqa: ANN001, ANN201

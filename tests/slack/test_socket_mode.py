@@ -18,8 +18,7 @@ from bot.channels.slack import http as slack_http
 from bot.context import AppContext
 from crm.models import Plan
 from tests.slack.conftest import slack_settings
-from tests.slack.slackfake import FIXTURES, all_text
-from tests.slack.test_slack_app import is_plan, team  # noqa: F401 - fixture
+from tests.slack.slackfake import FIXTURES, all_text, is_plan
 
 
 def command_envelope(text: str) -> dict[str, Any]:
@@ -28,7 +27,7 @@ def command_envelope(text: str) -> dict[str, Any]:
     return {"envelope_id": "env-0001", "type": "slash_commands", "accepts_response_payload": True, "payload": fields}
 
 
-def test_socket_mode_acknowledges_on_the_socket_and_posts_the_plan(engine, slack_api, team):  # noqa: F811
+def test_socket_mode_acknowledges_on_the_socket_and_posts_the_plan(engine, slack_api, team):
     acks: list[dict[str, Any]] = []
     acked = threading.Event()
 

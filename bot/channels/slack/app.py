@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from slack_bolt import Ack, App
@@ -70,15 +71,31 @@ def default_brain(ctx: AppContext) -> BrainLike:
     return Brain(ctx=ctx, answerer=answerer)
 
 
+@dataclass
+class SlackApp:
+    """A Bolt app with its work pool. ``ready``: auth.test already ran, so no request needs the network."""
+
+    bolt: App
+    ready: bool
+    work: SlackWork
+    executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        """Finish the work in hand, then let go of the brain's connections."""
+        self.executor.shutdown(wait=True)
+        close = getattr(self.work.brain, "close", None)
+        if close is not None:
+            close()
+
+
 def build_app(ctx: AppContext, *, brain: BrainLike | None = None, client: WebClient | None = None,
               socket: bool = False, workers: int = WORKERS) -> App:
     """A Bolt App wired to the brain. ``socket`` turns off request signing (Socket Mode has none)."""
-    return build(ctx, brain=brain, client=client, socket=socket, workers=workers)[0]
+    return build(ctx, brain=brain, client=client, socket=socket, workers=workers).bolt
 
 
 def build(ctx: AppContext, *, brain: BrainLike | None = None, client: WebClient | None = None,
-          socket: bool = False, workers: int = WORKERS) -> tuple[App, bool]:
-    """The app, and whether ``auth.test`` already ran (then no request touches the network before its ack)."""
+          socket: bool = False, workers: int = WORKERS) -> SlackApp:
     s = ctx.settings
     client = client or make_client(s)
     work = SlackWork(sessions=ctx.sessions, brain=brain or default_brain(ctx), undo_minutes=s.undo_minutes)
@@ -99,7 +116,7 @@ def build(ctx: AppContext, *, brain: BrainLike | None = None, client: WebClient 
         log.warning("slack auth.test failed at start-up; retrying on the first request")
         app, ready = App(token_verification_enabled=False, **options), False
     register(app, work, executor=executor, undo_minutes=s.undo_minutes)
-    return app, ready
+    return SlackApp(app, ready, work, executor)
 
 
 def _lower_priority() -> None:

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.slack.app import build, build_app, http_mode, socket_mode
+from bot.channels.slack.app import SlackApp, build, http_mode, socket_mode
 from bot.context import AppContext
 
 log = logging.getLogger("crmbot.slack.http")
@@ -35,17 +35,21 @@ def routes(ctx: AppContext) -> Iterable[BaseRoute]:
         reason = "socket mode" if socket_mode(ctx.settings) else "not configured"
         log.info("slack http endpoint off", extra={"reason": reason})
         return [Route(PATH, _unavailable, methods=["POST"])]
-    app, ready = build(ctx)
-    return [Route(PATH, endpoint(app, inline=ready), methods=["POST"])]
+    slack = build(ctx)
+    return [SlackEndpoint(slack.bolt, inline=slack.ready, owner=slack).route()]
 
 
-def endpoint(app: App, *, inline: bool = True):  # noqa: ANN201
-    """The Starlette endpoint. ``inline`` runs Bolt in the event loop: its acknowledgement path does
+class SlackEndpoint:
+    """``POST /slack/events``. ``inline`` runs Bolt in the event loop: its acknowledgement path does
     no I/O (a millisecond of signature checking and routing), and skipping the hop to a worker
     thread is what keeps acknowledgements fast while work threads are busy. Without a cached
     ``auth.test`` Bolt would call Slack on the first request, so then it runs in a thread.
     """
-    async def slack_events(request: Request) -> Response:
+
+    def __init__(self, app: App, *, inline: bool = True, owner: SlackApp | None = None) -> None:
+        self.app, self.inline, self.owner = app, inline, owner
+
+    async def handle(self, request: Request) -> Response:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > BODY_MAX:
             return PlainTextResponse("payload too large", status_code=413)
@@ -53,13 +57,14 @@ def endpoint(app: App, *, inline: bool = True):  # noqa: ANN201
         if len(body) > BODY_MAX:
             return PlainTextResponse("payload too large", status_code=413)
         bolt_request = to_bolt_request(request, body)
-        if inline:
-            bolt_response = app.dispatch(bolt_request)
+        if self.inline:
+            bolt_response = self.app.dispatch(bolt_request)
         else:
-            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+            bolt_response = await run_in_threadpool(self.app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
-    return slack_events
+    def route(self) -> Route:
+        return Route(PATH, self.handle, methods=["POST"])
 
 
 async def _unavailable(request: Request) -> Response:
@@ -71,18 +76,19 @@ class SocketModeComponent:
 
     name = "slack-socket-mode"
 
-    def __init__(self, handler: SocketModeHandler) -> None:
-        self.handler = handler
+    def __init__(self, handler: SocketModeHandler, slack: SlackApp) -> None:
+        self.handler, self.slack = handler, slack
 
     def start(self) -> None:
         self.handler.connect()  # returns once connected; the client reconnects by itself
 
     def stop(self) -> None:
         self.handler.close()
+        self.slack.close()
 
 
 def socket_component(ctx: AppContext) -> SocketModeComponent | None:
     if not socket_mode(ctx.settings):
         return None
-    app = build_app(ctx, socket=True)
-    return SocketModeComponent(SocketModeHandler(app, app_token=ctx.settings.slack_app_token))
+    slack = build(ctx, socket=True)
+    return SocketModeComponent(SocketModeHandler(slack.bolt, app_token=ctx.settings.slack_app_token), slack)

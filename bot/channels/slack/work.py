@@ -1,8 +1,8 @@
 """What happens after ``ack()``: identify the user, claim the delivery, ask the brain, show the replies.
 
-Each public method is run by Bolt as a lazy listener in a thread pool, after Slack already has
-its acknowledgement. Bolt drops exceptions raised there, so every method is wrapped: a failure
-is logged with its traceback and the user is told, plainly, that it did not work.
+Each public method runs in the app's work pool, after Slack already has its acknowledgement.
+Nobody waits on those threads, so an exception there would vanish: every method is wrapped,
+and a failure is logged with its traceback and the user is told, plainly, that it did not work.
 """
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def is_help(text: str) -> bool:
 
 
 def is_link(text: str) -> bool:
-    return text.strip().lower().split(" ", 1)[0] == "link"
+    """``link <@U…> [email]``: the admin command, not a sentence that starts with "link"."""
+    return text.strip().lower().split(" ", 1)[0] == "link" and "<@" in text
 
 
 def wanted_message(event: Mapping[str, Any]) -> bool:
@@ -61,16 +62,16 @@ class SlackWork:
     # --- entry points (run after ack) -------------------------------------------------------
 
     def command(self, body: Body, client: WebClient) -> None:
-        self._guard("command", body, client, _command_target, self._command)
+        self._guard("command", body, client, self._command, _tell_in(_command_target))
 
     def event(self, body: Body, client: WebClient) -> None:
-        self._guard("event", body, client, _event_target, self._event)
+        self._guard("event", body, client, self._event, _tell_in(_event_target))
 
     def action(self, body: Body, client: WebClient) -> None:
-        self._guard("action", body, client, _action_target, self._action)
+        self._guard("action", body, client, self._action, _tell_in(_action_target))
 
     def home(self, body: Body, client: WebClient) -> None:
-        self._guard("home", body, client, lambda b: None, self._home)
+        self._guard("home", body, client, self._home, _tell_on_home)
 
     # --- the work ------------------------------------------------------------------------------
 
@@ -163,22 +164,21 @@ class SlackWork:
         outcome = [r for r in replies if r.kind not in render.INTERACTIVE_KINDS
                    and (plan_id is None or r.plan_id in (None, plan_id))]
         first = outcome[0] if outcome else None
+        if p.in_view:
+            return []
         if plan_id:
             state = self._plan_state(plan_id)
             if state is None:
-                return []
+                return []  # still pending: the refusal goes to the presser alone
         else:
             if any(r.kind == "error" for r in outcome):
                 return []
             state = "chosen" if p.action.get("decision") == "choice" else "handled"
-        if p.in_view:
-            return []
         blocks = render.settled_blocks(p.original_blocks, first, state=state, user=user,
                                        choice=p.label if state in ("chosen", "handled") else None)
         send.update_message(client, channel=p.channel, ts=p.message_ts, response_url=p.response_url,
                             ephemeral=p.ephemeral, text=render.fallback_text(first) if first else p.label, blocks=blocks)
-        # Errors are still said to the presser alone; everything else was shown in place.
-        return [r for r in outcome if r.kind != "error"]
+        return [first] if first else []
 
     def _settle_elsewhere(self, client: WebClient, reply: Reply) -> None:
         """A plan decided by a typed "yes"/"no": update the message that showed its buttons."""
@@ -223,23 +223,33 @@ class SlackWork:
     def _unlinked(self, client: WebClient, target: Target) -> None:
         send.post_ephemeral(client, target, text=render_template("slack/unlinked.j2"))
 
-    def _guard(self, name: str, body: Body, client: WebClient, target_of: Callable[[Body], Target | None],
-               work: Callable[[Body, WebClient], None]) -> None:
+    def _guard(self, name: str, body: Body, client: WebClient, work: Callable[[Body, WebClient], None],
+               tell: Callable[[Body, WebClient], None]) -> None:
         try:
             work(body, client)
         except Exception:
             log.exception("slack request failed after ack", extra={"listener": name})
-            target = None
             try:
-                target = target_of(body)
-            except Exception:
-                log.exception("no user to tell about a slack failure", extra={"listener": name})
-            if target is None:
-                return
-            try:
-                send.post_ephemeral(client, target, text=render_template("slack/failure.j2"))
+                tell(body, client)
             except Exception:
                 log.exception("could not tell the user about a slack failure", extra={"listener": name})
+
+
+def _tell_in(target_of: Callable[[Body], Target | None]) -> Callable[[Body, WebClient], None]:
+    """Say that it failed, only to the person who asked, where they asked."""
+    def tell(body: Body, client: WebClient) -> None:
+        target = target_of(body)
+        if target is not None:
+            send.post_ephemeral(client, target, text=render_template("slack/failure.j2"))
+
+    return tell
+
+
+def _tell_on_home(body: Body, client: WebClient) -> None:
+    user = (body.get("event") or {}).get("user")
+    if user:
+        client.views_publish(user_id=user, view={"type": "home", "blocks": render.text_blocks(
+            render_template("slack/failure.j2"))})
 
 
 def _command_target(body: Body) -> Target:
