@@ -34,7 +34,7 @@ from bot.context import AppContext
 from bot.settings import Settings
 from crm.errors import ConfigError
 from crm.models import ImapState
-from handlers.email_in.inbox import store_raw
+from handlers.email_in.inbox import store
 from handlers.email_in.service import InboxService
 
 log = logging.getLogger("crmbot.imap_in")
@@ -219,8 +219,7 @@ class ImapPoller:
             state = self._state(session)
             inbound_id = None
             if raw is not None:  # None: expunged between SEARCH and FETCH
-                msg = store_raw(session, raw, source="imap", mail_from=None, rcpt_to=None)
-                inbound_id = msg.id if msg is not None else None
+                inbound_id = store(session, raw, source="imap", mail_from=None, rcpt_to=None, load=False).inbound_id
             state.last_uid = max(int(state.last_uid or 0), uid)
         return inbound_id
 

@@ -6,8 +6,9 @@ healthchecks' ``smtpd.py`` and Zulip's email mirror do:
 - RCPT: only addresses at our domains (``settings.mail_domains``), only our mailboxes;
   anything else gets ``550 5.1.1`` (RFC 3463: bad destination mailbox). Nothing is relayed.
 - DATA: the raw message is stored (a committed INSERT, made by a store thread so the event loop
-  keeps serving; concurrent sessions share commits) and ``250`` is returned; if the database cannot take it the answer is ``451 4.3.0``
-  so the sending server keeps the message and tries again (RFC 5321 section 4.2.5).
+  keeps serving; concurrent sessions share commits) and ``250`` is returned. If the database
+  cannot take it the answer is ``451 4.3.0``, so the sending server keeps the message and tries
+  again (RFC 5321 section 4.2.5).
   Messages over the size limit get ``552`` from aiosmtpd (and SIZE is advertised, RFC 1870).
 - Processing happens after, on a queue drained by one thread in this process. Rows it never
   got to (the process stopped) stay ``received``: this process takes them at its next start and
@@ -48,7 +49,7 @@ DRAIN_SECONDS = 60
 
 def accepted_mailboxes(settings: Settings) -> frozenset[str]:
     local, _, domain = settings.mail_from.strip("<> ").rpartition("@")
-    own = {local.lower()} if local and domain.lower() in settings.mail_domains else set()
+    own = {local.lower()} if local and domain.lower() in {d.lower() for d in settings.mail_domains} else set()
     return MAILBOXES | own
 
 

@@ -51,9 +51,11 @@ _MESSAGE_ID_LINE = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I 
 
 @dataclass(frozen=True)
 class Stored:
-    """What ``store_raw`` did: the new row, or the id of the one already holding this message."""
+    """What ``store`` did: the new row's id (and the row, when asked for), or the id of the row
+    already holding this message."""
 
-    message: InboundMessage | None
+    inbound_id: int | None
+    message: InboundMessage | None = None
     duplicate_of: int | None = None
 
 
@@ -117,7 +119,7 @@ def store_raw(session: Session, raw: bytes, *, source: str, mail_from: str | Non
 
 
 def store(session: Session, raw: bytes, *, source: str, mail_from: str | None,
-          rcpt_to: Sequence[str] | str | None, received_at: datetime | None = None) -> Stored:
+          rcpt_to: Sequence[str] | str | None, received_at: datetime | None = None, load: bool = True) -> Stored:
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     raw = bytes(raw or b"")
@@ -137,9 +139,9 @@ def store(session: Session, raw: bytes, *, source: str, mail_from: str | None,
     if new_id is None:
         existing = session.scalar(select(InboundMessage.id).where(InboundMessage.message_id == key))
         log.info("duplicate message dropped", extra={"message_id": key, "source": source, "duplicate_of": existing})
-        return Stored(None, existing)
+        return Stored(None, None, existing)
     log.info("message stored", extra={"inbound_id": new_id, "source": source, "size": len(raw)})
-    return Stored(session.get(InboundMessage, new_id))
+    return Stored(new_id, session.get(InboundMessage, new_id) if load else None)
 
 
 def process(session: Session, inbound_id: int, *, understander: object, now: datetime,
@@ -152,18 +154,20 @@ def process(session: Session, inbound_id: int, *, understander: object, now: dat
     """
     from handlers.email_in import pipeline
 
-    # Claim first (a write before any read keeps SQLite from a lock upgrade, and makes a second
-    # process wait here and then find the row no longer in a claimable state).
-    claimed = session.execute(
+    # Claim and load in one statement (UPDATE ... RETURNING). A write first keeps SQLite from a
+    # lock upgrade, and makes a second process wait here and then find the row no longer
+    # claimable.
+    msg = session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == inbound_id, InboundMessage.state.in_(list(states)))
         .values(attempts=InboundMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    msg = session.get(InboundMessage, inbound_id, populate_existing=True)
-    if msg is None:
-        raise NotFound(f"no inbound message {inbound_id}")
-    if not claimed:
+        .returning(InboundMessage),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).scalar_one_or_none()
+    if msg is None:  # not claimable: already handled, taken by another process, or no such row
+        msg = session.get(InboundMessage, inbound_id, populate_existing=True)
+        if msg is None:
+            raise NotFound(f"no inbound message {inbound_id}")
         return msg
     deps = pipeline.Deps(understander=understander, answerer=answerer, domains=tuple(domains), timezone=timezone)
     try:
@@ -209,11 +213,6 @@ def listing(session: Session, *, states: Sequence[str] | None = None, limit: int
     if states:
         stmt = stmt.where(InboundMessage.state.in_(list(states)))
     return list(session.scalars(stmt.order_by(InboundMessage.id.desc()).limit(limit)))
-
-
-def counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state))
-    return {state: n for state, n in rows}
 
 
 def recent_from(session: Session, address: str, *, since: datetime, exclude_id: int | None = None) -> int:

@@ -79,8 +79,7 @@ class InboxService:
               rcpt_to: Sequence[str] | None) -> int | None:
         """Keep the message (committed before returning); None when it was a duplicate."""
         with self.sessions.begin() as session:
-            msg = inbox.store_raw(session, raw, source=source, mail_from=mail_from, rcpt_to=rcpt_to)
-            return msg.id if msg is not None else None
+            return inbox.store(session, raw, source=source, mail_from=mail_from, rcpt_to=rcpt_to, load=False).inbound_id
 
     def store_many(self, items: Sequence[tuple[bytes, str | None, Sequence[str] | None]], *,
                    source: str) -> list[int | None]:
@@ -90,8 +89,8 @@ class InboxService:
             with self.sessions.begin() as session:
                 out = []
                 for raw, mail_from, rcpt_to in items:
-                    msg = inbox.store_raw(session, raw, source=source, mail_from=mail_from, rcpt_to=rcpt_to)
-                    out.append(msg.id if msg is not None else None)
+                    out.append(inbox.store(session, raw, source=source, mail_from=mail_from, rcpt_to=rcpt_to,
+                                           load=False).inbound_id)
                 return out
         except Exception:
             if len(items) == 1:

@@ -203,3 +203,12 @@ def test_the_poller_retries_until_the_server_is_there(committed):
             poller.stop()
     finally:
         server.cleanup()
+
+
+def test_the_worker_runs_the_poller_only_when_an_imap_host_is_set(engine):
+    from bot.channels.imap_in import component
+    from bot.context import AppContext
+
+    assert component(AppContext(Settings(), _engine=engine)) is None
+    poller = component(AppContext(replace(Settings(), imap_host="imap.example.com", imap_user="leads"), _engine=engine))
+    assert isinstance(poller, ImapPoller) and poller.account == "leads@imap.example.com:993"

@@ -188,3 +188,11 @@ def test_auth_without_tls_is_a_configuration_error(committed):
     server = SmtpIn(replace(BASE, smtp_in_auth_user="relay", smtp_in_auth_password="x"), inbox_service(committed))
     with pytest.raises(ConfigError):
         server.start()
+
+
+def test_serve_runs_the_smtp_server_unless_it_is_disabled(engine):
+    from bot.channels.smtp_in import component
+    from bot.context import AppContext
+
+    assert isinstance(component(AppContext(BASE, _engine=engine)), SmtpIn)
+    assert component(AppContext(replace(BASE, smtp_in_enabled=False), _engine=engine)) is None
