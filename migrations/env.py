@@ -6,6 +6,13 @@ from crm.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# The conversation checkpointer (LangGraph, bot/brain/checkpoint.py) keeps its own tables in the
+# same database and creates them itself; autogenerate must not offer to drop them.
+CHECKPOINT_TABLES = {"checkpoints", "writes", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations"}
+
+
+def include_name(name, type_, parent_names) -> bool:  # noqa: ANN001
+    return not (type_ == "table" and name in CHECKPOINT_TABLES)
 
 
 def _configure(connection) -> None:  # noqa: ANN001
@@ -14,6 +21,7 @@ def _configure(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs batch mode to alter tables
         compare_type=True,
+        include_name=include_name,
     )
 
 

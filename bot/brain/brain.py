@@ -20,6 +20,9 @@ from bot.brain.fixed import fixed_command, parse_choice
 from bot.brain.graph import Nodes, build_graph
 from bot.messages import Message, Reply
 from crm.lookup import normalise
+from handlers.campaigns.transport import transport_from_settings
+from handlers.email_in.decisions import decide as decide_email
+from handlers.email_in.decisions import is_email_action
 from crm.models import Agent
 
 log = logging.getLogger("crmbot.brain")
@@ -27,6 +30,7 @@ log = logging.getLogger("crmbot.brain")
 # Persist the conversation once per turn (when the turn ends or waits), not after every node:
 # every node's writes are idempotent, so a turn cut short by a crash is simply asked again.
 DURABILITY = "exit"
+TURN_LOCKS = 64
 
 
 def _utcnow() -> datetime:
@@ -55,6 +59,9 @@ class Brain:
         self._checkpointer: Checkpointer | None = None
         self._graph = None
         self._lock = threading.Lock()
+        # One turn at a time per conversation in this process (a double click handled by two
+        # threads); striped so the number of locks stays fixed.
+        self._turns = [threading.Lock() for _ in range(TURN_LOCKS)]
 
     @property
     def graph(self):  # noqa: ANN201
@@ -74,7 +81,8 @@ class Brain:
     # -- the entry point ---------------------------------------------------------------------------
     def handle(self, message: Message) -> list[Reply]:
         try:
-            return self._handle(message)
+            with self._turns[hash(message.conversation_key) % TURN_LOCKS]:
+                return self._handle(message)
         except Exception:  # the channel gets a plain apology; the details go to the log only
             log.exception("the brain failed on a message", extra={"conversation": message.conversation_key})
             return [replies.simple("error", "error")]
@@ -83,6 +91,8 @@ class Brain:
         now = self.clock()
         if message.agent_id is None or not self._known(message.agent_id):
             return [replies.simple("unknown_agent", "error")]
+        if is_email_action(message.action):
+            return [self._decide_email(message, now)]
         graph = self.graph
         config = {"configurable": {"thread_id": message.conversation_key}}
         snapshot = graph.get_state(config)
@@ -94,7 +104,10 @@ class Brain:
             return [resume]
         if resume is not None:
             before = len(snapshot.values.get("replies") or [])
-            result = graph.invoke(Command(resume=resume), config, durability=DURABILITY)
+            # Resume the very checkpoint that asked the question: if another process answered it
+            # meanwhile (a double click), this turn replays from there and hears "already done"
+            # instead of echoing the other turn's replies.
+            result = graph.invoke(Command(resume=resume), snapshot.config, durability=DURABILITY)
         else:
             before = 0
             result = graph.invoke(self._new_turn(msg, now), config, durability=DURABILITY)
@@ -106,6 +119,17 @@ class Brain:
         if not interrupts:
             self._prune(message.conversation_key)
         return [Reply.from_dict(r) for r in out]
+
+    def _decide_email(self, message: Message, now: datetime) -> Reply:
+        """A button on a lead's email (send/edit/discard a draft, create a lead from an unknown sender)."""
+        settings = self.ctx.settings
+        with self.ctx.sessions.begin() as session:
+            actor = session.get(Agent, message.agent_id)
+            return decide_email(session, message.action or {}, actor=actor,
+                                transport=transport_from_settings(settings), mail_from=settings.mail_from,
+                                domain=(settings.mail_domains or ("crmbot.local",))[0],
+                                understander=self.understander, now=now, timezone=settings.timezone,
+                                answerer=self.answerer, domains=settings.mail_domains)
 
     @staticmethod
     def _new_turn(msg: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
@@ -33,6 +33,7 @@ class Checkpointer:
     saver: BaseCheckpointSaver
     close: Callable[[], None]
     kind: str  # sqlite | postgres | memory
+    pool: Any = None  # PostgreSQL: the saver's connection pool
 
 
 def open_checkpointer(engine: Engine) -> Checkpointer:
@@ -70,7 +71,7 @@ def open_checkpointer(engine: Engine) -> Checkpointer:
                 saver.setup()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
-        return Checkpointer(saver, pool.close, "postgres")
+        return Checkpointer(saver, pool.close, "postgres", pool)
     raise ValueError(f"no checkpointer for {backend}")
 
 
@@ -85,19 +86,57 @@ def _postgres_saver() -> type:
 
 
 def prune(cp: Checkpointer, thread_id: str) -> None:
-    """Keep only the newest checkpoint of a finished conversation turn (the state carried over)."""
-    if cp.kind == "postgres":
-        cp.saver.prune([thread_id], strategy="keep_latest")
-    elif cp.kind == "sqlite":
-        saver = cp.saver
-        with saver.cursor() as cur:  # type: ignore[attr-defined]
-            cur.execute(
-                "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-                "ORDER BY checkpoint_id DESC LIMIT 1",
-                (thread_id,),
-            )
-            row = cur.fetchone()
-            if row is None:
+    """Drop a conversation's old checkpoints, keeping the newest and its parent.
+
+    The parent stays because another process may be resuming it right now (a second click on
+    the same button): it then replays from there and hears "already done". A checkpoint's id
+    is a time-ordered UUID (LangGraph orders by it too), so "older" is "smaller id".
+    """
+    if cp.kind == "sqlite":
+        with cp.saver.cursor() as cur:  # type: ignore[attr-defined]
+            cut = _cutoff(cur, "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? "
+                          "AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1", (thread_id,))
+            if cut is not None:
+                cur.execute("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id < ?",
+                            (thread_id, cut))
+                cur.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id < ?",
+                            (thread_id, cut))
+    elif cp.kind == "postgres":
+        with cp.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cut = _cutoff(cur, "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = %s "
+                          "AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1", (thread_id,))
+            if cut is None:
                 return
-            cur.execute("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id < ?", (thread_id, row[0]))
-            cur.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id < ?", (thread_id, row[0]))
+            # Channel values live in checkpoint_blobs, one row per (channel, version). Remove the
+            # versions only the dropped checkpoints used; newer versions (a run writing right
+            # now) are never among them.
+            cur.execute(_PG_PRUNE, {"t": thread_id, "cut": cut})
+            cur.execute("DELETE FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = '' "
+                        "AND checkpoint_id < %s", (thread_id, cut))
+
+
+_PG_PRUNE = """
+WITH dropped AS (
+    DELETE FROM checkpoints
+    WHERE thread_id = %(t)s AND checkpoint_ns = '' AND checkpoint_id < %(cut)s
+    RETURNING checkpoint -> 'channel_versions' AS versions
+), old AS (
+    SELECT DISTINCT v.key AS channel, v.value AS version
+    FROM dropped CROSS JOIN LATERAL jsonb_each_text(dropped.versions) AS v
+)
+DELETE FROM checkpoint_blobs AS b USING old
+WHERE b.thread_id = %(t)s AND b.checkpoint_ns = '' AND b.channel = old.channel AND b.version = old.version
+  AND NOT EXISTS (
+    SELECT 1 FROM checkpoints AS c
+    WHERE c.thread_id = %(t)s AND c.checkpoint_ns = '' AND c.checkpoint_id >= %(cut)s
+      AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)
+"""
+
+
+def _cutoff(cur, sql: str, params: tuple) -> str | None:  # noqa: ANN001
+    cur.execute(sql, params)
+    row = cur.fetchone()
+    if row is None:
+        return None
+    latest, parent = (row["checkpoint_id"], row["parent_checkpoint_id"]) if isinstance(row, dict) else row
+    return parent or latest

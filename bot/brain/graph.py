@@ -129,9 +129,11 @@ class Nodes:
 
     # -- understand ----------------------------------------------------------------------------
     def understand(self, state: BrainState) -> dict[str, Any]:
-        msg = state["message"]
-        action = msg.get("action") or {}
         out: dict[str, Any] = {"understanding": None, "clarify": None, "command": None}
+        msg = state.get("message")
+        if msg is None:  # an answer to a question whose checkpoint another process has since removed
+            return {**out, "command": "stale"}
+        action = msg.get("action") or {}
         if action.get("follow_up_id") is not None:
             return {**out, "command": "follow_up"}
         if action.get("decision") in ("confirm", "cancel"):

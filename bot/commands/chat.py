@@ -41,10 +41,6 @@ def register(sub) -> None:  # noqa: ANN001
 
 
 def _chat(args, ctx) -> int:  # noqa: ANN001
-    # Progress lines on stderr would interleave with the conversation; warnings still show.
-    root = logging.getLogger()
-    if root.level == logging.INFO:
-        root.setLevel(logging.WARNING)
     return run_chat(ctx, as_email=args.as_email)
 
 
@@ -152,6 +148,9 @@ def _choice_action(reply: Reply, value: str) -> dict[str, Any]:
 def run_chat(ctx, *, as_email: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None,  # noqa: ANN001
              brain: Brain | None = None, clock: Callable[[], datetime] | None = None) -> int:
     """Read lines until end of input or "quit"; returns the exit status."""
+    if stdin is None and logging.getLogger().level == logging.INFO:
+        # In a terminal, progress lines on stderr would interleave with the conversation.
+        logging.getLogger().setLevel(logging.WARNING)
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     clock = clock or (lambda: datetime.now(timezone.utc))

@@ -64,6 +64,7 @@ class Understander:
         self.speller = Speller()
         self.llm = llm
         self._gazetteers: OrderedDict[Any, Gazetteer] = OrderedDict()
+        self._by_rows: OrderedDict[Any, Gazetteer] = OrderedDict()
         self._parsers: dict[str, DueParser] = {}
 
     # -- lead names ---------------------------------------------------------------------------
@@ -80,7 +81,13 @@ class Understander:
                 LeadRow(r.id, r.name, r.email, r.company, r.owner_id)
                 for r in session.execute(select(Lead.id, Lead.name, Lead.email, Lead.company, Lead.owner_id))
             ]
-            gaz = Gazetteer(self.nlp, rows)
+            # A status change moves updated_at but no name: reuse the gazetteer of the same rows.
+            same = (id(session.get_bind()), tuple(rows))
+            gaz = self._by_rows.get(same)
+            if gaz is None:
+                gaz = self._by_rows[same] = Gazetteer(self.nlp, rows)
+                while len(self._by_rows) > 8:
+                    self._by_rows.popitem(last=False)
             self._gazetteers[key] = gaz
             while len(self._gazetteers) > 8:
                 self._gazetteers.popitem(last=False)

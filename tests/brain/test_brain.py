@@ -195,14 +195,27 @@ def test_reminder_buttons_mark_done_or_snooze(team, make_brain):
     assert "isn't yours" in refused.text or "already closed" in refused.text
 
 
-def test_a_finished_turn_keeps_one_checkpoint_per_conversation(team, make_brain):
+def test_old_checkpoints_are_pruned_so_a_conversation_stays_small(team, make_brain):
     brain = make_brain(team)
+
+    def stored() -> tuple[int, int]:
+        with team.ctx.engine.connect() as conn:
+            n = conn.execute(text("SELECT count(*) FROM checkpoints WHERE thread_id = 'console:alex'")).scalar()
+            blobs = 0
+            if team.ctx.engine.dialect.name == "postgresql":  # PostgresSaver keeps channel values apart
+                blobs = conn.execute(text("SELECT count(*) FROM checkpoint_blobs "
+                                          "WHERE thread_id = 'console:alex'")).scalar()
+        return n, blobs
+
     for line in ("show John Doe", "move Mary Poppins to qualified", "yes", "help"):
         _say(brain, team, line)
-    with team.ctx.engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM checkpoints WHERE thread_id = 'console:alex'")).scalar()
-    assert n == 1
-    (plan,) = _say(brain, team, "move John Smith to qualified")  # memory survives pruning: "him" still works
+    after_four = stored()
+    for line in ("show Grace Hopper", "move her to negotiating", "no", "help") * 2:
+        _say(brain, team, line)
+    assert stored()[0] == after_four[0] == 2  # the newest turn and its parent
+    assert stored()[1] <= after_four[1] + 2
+    # The conversation's memory survives pruning: "him" still means the last lead named.
+    _say(brain, team, "move John Smith to qualified")
     _say(brain, team, "no")
     (again,) = _say(brain, team, "move him to negotiating")
     assert "John Smith" in again.text
@@ -231,3 +244,18 @@ def test_a_failure_inside_the_brain_is_an_apology_without_details(team, make_bra
     finally:
         brain.close()
     assert reply.kind == "error" and "hunter2" not in reply.text and reply.text.startswith("Sorry")
+
+
+def test_a_second_yes_from_a_process_that_saw_the_same_question_hears_already_done(team, make_brain):
+    first, second = make_brain(team), make_brain(team)
+    _say(first, team, "move Mary Poppins to qualified")
+    # The second process read the conversation while the plan was still waiting...
+    seen = second.graph.get_state({"configurable": {"thread_id": "console:alex"}})
+    second.graph.get_state = lambda config: seen
+    # ...then the first process confirmed it.
+    (done,) = _say(first, team, "yes")
+    (again,) = _say(second, team, "yes")
+    assert done.text.startswith("Done ✓")
+    assert again.text == "That plan was already done — nothing more to do."
+    with team.ctx.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.plan_id == done.plan_id)) == 1
