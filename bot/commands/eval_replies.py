@@ -9,6 +9,8 @@ white space first. Nothing here touches the database.
 """
 from __future__ import annotations
 
+from bot.commands import eval_group
+
 import difflib
 import json
 import math
@@ -68,7 +70,7 @@ class ReplyReport:
 
 
 def register(sub) -> None:  # noqa: ANN001
-    p = _eval_group(sub).add_parser(
+    p = eval_group(sub).add_parser(
         "replies",
         help="score quote and signature stripping on a corpus of replies",
         description="Score quote and signature stripping on DIR/expected.json (EVAL_FORMATS.md, section 3).",
@@ -76,18 +78,6 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("directory", metavar="DIR", type=Path, help="folder holding expected.json and the messages")
     p.add_argument("--json", dest="json_out", metavar="OUT", type=Path, help="write the full report here")
     p.set_defaults(func=_run)
-
-
-def _eval_group(sub):  # noqa: ANN001, ANN202
-    """The `eval` command's own subparsers, shared by every `crmbot eval …` module."""
-    parser = sub.choices.get("eval")
-    if parser is None:
-        parser = sub.add_parser("eval", help="evaluate the bot on data sets", description="Evaluate the bot on data sets.")
-        parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
-    for action in parser._actions:  # noqa: SLF001 - argparse keeps its subparsers only there
-        if action.__class__.__name__ == "_SubParsersAction":
-            return action
-    return parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
 
 
 def _run(args, ctx) -> int:  # noqa: ANN001, ARG001 - ctx unused: the evaluation needs no database

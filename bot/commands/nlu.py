@@ -7,6 +7,8 @@ bot understands from one message, against the configured CRM database.
 """
 from __future__ import annotations
 
+from bot.commands import eval_group
+
 import json
 import sys
 from datetime import datetime
@@ -17,7 +19,7 @@ from crm.errors import InvalidInput
 
 
 def register(sub) -> None:  # noqa: ANN001
-    p = _eval_group(sub).add_parser(
+    p = eval_group(sub).add_parser(
         "nlu",
         help="score intent and entity understanding on a data set",
         description="Score the understanding step on FILE (EVAL_FORMATS.md, section 1).",
@@ -39,18 +41,6 @@ def register(sub) -> None:  # noqa: ANN001
     q.add_argument("--channel", choices=("agent", "lead"), default="agent", help="who wrote it (default agent)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=_parse)
-
-
-def _eval_group(sub):  # noqa: ANN001, ANN202
-    """The `eval` command's own subparsers, shared by every `crmbot eval …` module."""
-    parser = sub.choices.get("eval")
-    if parser is None:
-        parser = sub.add_parser("eval", help="evaluate the bot on data sets", description="Evaluate the bot on data sets.")
-        parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
-    for action in parser._actions:  # noqa: SLF001 - argparse keeps its subparsers only there
-        if action.__class__.__name__ == "_SubParsersAction":
-            return action
-    return parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
 
 
 def _eval(args, ctx) -> int:  # noqa: ANN001, ARG001 - the evaluation builds its own in-memory CRM
