@@ -10,15 +10,15 @@ The two alternate in rounds (a slice of the baseline, then as many campaign emai
 process against one sink, so a busy machine slows both alike; the ratio of the totals and the
 median of the per-round ratios are reported.
 
-Memory: the whole campaign is also sent by a fresh process for each audience size, and that
-process's peak RSS is reported; a flat figure across sizes shows nothing grows with the audience.
+Memory: the whole campaign is also sent by a fresh process for each audience size; that
+process's peak RSS and the peak of the Python heap while sending (tracemalloc) are reported. Flat
+figures across sizes show that nothing grows with the audience.
 
     .venv/bin/python bench/campaign.py [--leads 10000] [--memory-sizes 2000,10000] [--database-url URL]
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import resource
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,13 +140,14 @@ def measure_campaign(url: str, port: int, data_dir: Path) -> dict:
                       composer=Composer(settings=settings, renderer=Renderer()),
                       journal_dir=data_dir / "outbox-journal")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    tracemalloc.start()
     report = drainer.drain()
-    elapsed = time.perf_counter() - start
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     drainer.close()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"sent": report.sent, "seconds": elapsed, "per_second": report.sent / elapsed,
-            "rss_before_kb": rss_before, "rss_peak_kb": rss_peak}
+    return {"sent": report.sent, "rss_before_kb": rss_before, "rss_peak_kb": rss_peak,
+            "traced_peak_kb": traced_peak // 1024}
 
 
 def prerender(url: str) -> list[tuple[str, str, bytes]]:
@@ -181,12 +183,21 @@ def baseline(emails: list[tuple[str, str, bytes]], conn: smtplib.SMTP) -> float:
     return time.perf_counter() - start
 
 
-def measure_ratio(url: str, port: int, data_dir: Path, rounds: int) -> dict:
+def process_cpu(pid: int) -> float:
+    """CPU seconds used so far by another process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_ratio(url: str, port: int, data_dir: Path, rounds: int, compose_ahead: int, sink_pid: int) -> dict:
     """Alternate baseline and campaign slices; returns totals and per-round ratios."""
     from bot.settings import Settings
     from crm.db import make_engine, session_factory
     from handlers.campaigns.compose import Composer
-    from handlers.campaigns.drain import Drainer
+    from handlers.campaigns.drain import Drainer, SendPolicy
     from handlers.campaigns.render import Renderer
     from handlers.campaigns.transport import transport_from_settings
 
@@ -196,40 +207,52 @@ def measure_ratio(url: str, port: int, data_dir: Path, rounds: int) -> dict:
     engine = make_engine(url)
     drainer = Drainer(sessions=session_factory(engine), transport=transport_from_settings(settings),
                       composer=Composer(settings=settings, renderer=Renderer()),
-                      journal_dir=data_dir / "outbox-journal")
+                      journal_dir=data_dir / "outbox-journal", policy=SendPolicy(compose_ahead=compose_ahead))
     conn = smtplib.SMTP("127.0.0.1", port)
     size = len(emails) // rounds
-    base_s = camp_s = 0.0
+    base_s = camp_s = base_cpu = camp_cpu = base_sink = camp_sink = 0.0
     sent = 0
     ratios = []
     for r in range(rounds):
         chunk = emails[r * size:(r + 1) * size]
+        cpu, sink = time.process_time(), process_cpu(sink_pid)
         b = baseline(chunk, conn)
-        start = time.perf_counter()
+        base_cpu += time.process_time() - cpu
+        base_sink += process_cpu(sink_pid) - sink
+        cpu, sink, start = time.process_time(), process_cpu(sink_pid), time.perf_counter()
         report = drainer.drain(limit=len(chunk))
         c = time.perf_counter() - start
+        camp_cpu += time.process_time() - cpu
+        camp_sink += process_cpu(sink_pid) - sink
         base_s, camp_s, sent = base_s + b, camp_s + c, sent + report.sent
         ratios.append((report.sent / c) / (len(chunk) / b))
     conn.quit()
     drainer.close()
     ratios.sort()
-    return {"baseline": {"sent": size * rounds, "seconds": base_s, "per_second": size * rounds / base_s},
-            "campaign": {"sent": sent, "seconds": camp_s, "per_second": sent / camp_s},
-            "ratios": ratios, "median_ratio": ratios[len(ratios) // 2]}
+    # CPU time of the sending process (all its threads) per email: what the campaign path adds,
+    # whatever else the machine is doing.
+    return {"baseline": {"sent": size * rounds, "seconds": base_s, "per_second": size * rounds / base_s,
+                         "cpu_us": 1e6 * base_cpu / (size * rounds), "sink_cpu_us": 1e6 * base_sink / (size * rounds)},
+            "campaign": {"sent": sent, "seconds": camp_s, "per_second": sent / camp_s, "cpu_us": 1e6 * camp_cpu / sent,
+                         "sink_cpu_us": 1e6 * camp_sink / sent},
+            "ratios": ratios, "median_ratio": ratios[len(ratios) // 2], "load": os.getloadavg()[0]}
 
 
 def child(args: argparse.Namespace) -> None:
     if args.role == "campaign":
         result = measure_campaign(args.url, args.port, Path(args.data_dir))
     else:
-        result = measure_ratio(args.url, args.port, Path(args.data_dir), args.rounds)
+        result = measure_ratio(args.url, args.port, Path(args.data_dir), args.rounds, args.compose_ahead,
+                               args.sink_pid)
     print(json.dumps(result))
 
 
-def run_child(role: str, url: str, port: int, data_dir: Path, rounds: int = 1) -> dict:
+def run_child(role: str, url: str, port: int, data_dir: Path, rounds: int = 1, compose_ahead: int = 8,
+              sink_pid: int = 0) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", role, "--url", url, "--port", str(port),
-                          "--data-dir", str(data_dir), "--rounds", str(rounds)], check=True, capture_output=True,
-                         text=True,
+                          "--data-dir", str(data_dir), "--rounds", str(rounds), "--compose-ahead", str(compose_ahead),
+                          "--sink-pid", str(sink_pid)],
+                         check=True, capture_output=True, text=True,
                          env={**os.environ, "CRMBOT_LOG_LEVEL": "WARNING"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -244,7 +267,9 @@ def main() -> None:
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
+    ap.add_argument("--sink-pid", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=10, help="alternating baseline/campaign rounds")
+    ap.add_argument("--compose-ahead", type=int, default=8, help="messages rendered ahead on a thread (0: none)")
     args = ap.parse_args()
     if args.sink:
         run_sink(args.sink)
@@ -263,7 +288,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.database_url or f"sqlite:///{Path(tmp) / 'bench-ratio.sqlite3'}"
             prepare(url, args.leads)
-            ratio = run_child("ratio", url, port, Path(tmp) / "data-ratio", args.rounds)
+            ratio = run_child("ratio", url, port, Path(tmp) / "data-ratio", args.rounds, args.compose_ahead, sink.pid)
             for n in sizes:
                 url = args.database_url or f"sqlite:///{Path(tmp) / f'bench-{n}.sqlite3'}"
                 prepare(url, n)
@@ -281,11 +306,15 @@ def main() -> None:
     print(f"  baseline (pre-rendered, bare smtplib):  {b['per_second']:7.0f} emails/s  ({b['sent']} in {b['seconds']:.2f} s)")
     print(f"  ratio of totals: {c['per_second'] / b['per_second']:.2f}; median per round: {ratio['median_ratio']:.2f} "
           f"(range {ratio['ratios'][0]:.2f}-{ratio['ratios'][-1]:.2f}); target >= 0.80")
-    print("  whole campaign in a fresh process, by audience size:")
+    print(f"  CPU per email, sending process: campaign {c['cpu_us']:.0f} us, baseline {b['cpu_us']:.0f} us; "
+          f"SMTP sink: {c['sink_cpu_us']:.0f} us, {b['sink_cpu_us']:.0f} us "
+          f"(machine load average {ratio['load']:.1f} on {os.cpu_count()} CPUs)")
+    print("  memory: the whole campaign sent by a fresh process, by audience size:")
     for n in sizes:
         m = memory[n]
-        print(f"    {n:>6} leads: {m['per_second']:6.0f} emails/s, peak RSS {m['rss_peak_kb'] / 1024:6.1f} MB "
-              f"(after start-up {m['rss_before_kb'] / 1024:6.1f} MB)")
+        print(f"    {n:>6} leads: {m['sent']:>6} sent, peak RSS {m['rss_peak_kb'] / 1024:6.1f} MB "
+              f"(after start-up {m['rss_before_kb'] / 1024:6.1f} MB), peak Python heap while sending "
+              f"{m['traced_peak_kb'] / 1024:5.1f} MB")
     print(f"  the sink received {received} messages in all")
 
 

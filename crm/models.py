@@ -273,6 +273,8 @@ class OutboxMessage(Base):
         UniqueConstraint("campaign_id", "lead_id", name="uq_outbox_campaign_lead"),
         CheckConstraint(_in("state", OUTBOX_STATES), name="state"),
         Index("ix_outbox_due", "state", "next_attempt_at"),
+        # Claims read one campaign's due rows and stop after a batch, without scanning the rest.
+        Index("ix_outbox_campaign_due", "campaign_id", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,10 +13,9 @@ from crm.errors import InvalidInput, NotFound
 from crm.importer import parse_money
 from crm.models import Agent
 from handlers.campaigns import service
-from handlers.campaigns.compose import Composer
-from handlers.campaigns.personal import Personaliser, chat_from_settings, documents_finder
+from handlers.campaigns.compose import Composer, composer_from_settings
 from handlers.campaigns.render import Renderer
-from handlers.campaigns.stats import campaign_stats, funnel_chart
+from handlers.campaigns.stats import funnel_chart
 from handlers.campaigns.transport import SendError, transport_from_settings
 
 MAX_TEMPLATE_BYTES = 256 * 1024
@@ -72,7 +71,7 @@ def register(sub) -> None:  # noqa: ANN001
 
     test = csub.add_parser("test", help="send one email to an agent")
     test.add_argument("name")
-    test.add_argument("--to", required=True, metavar="AGENT_EMAIL")
+    test.add_argument("--to", metavar="AGENT_EMAIL", help="the agent to send it to (default: the --by agent)")
     test.add_argument("--lead", metavar="NAME_OR_EMAIL", help="render it for this lead (default: the first in the audience)")
     _by(test)
     test.set_defaults(func=_test)
@@ -116,9 +115,7 @@ def _actor(session, email: str | None) -> Agent | None:  # noqa: ANN001
 
 
 def _composer(ctx) -> Composer:  # noqa: ANN001
-    settings = ctx.settings
-    return Composer(settings=settings, renderer=Renderer(), personaliser=Personaliser(
-        finder_factory=lambda: documents_finder(settings), chat=chat_from_settings(settings)))
+    return composer_from_settings(ctx.settings)
 
 
 def _show(name: str, **kw: object) -> None:
@@ -186,8 +183,9 @@ def _preview(args, ctx) -> int:  # noqa: ANN001
 def _test(args, ctx) -> int:  # noqa: ANN001
     with ctx.sessions() as session:
         actor = _actor(session, args.by)
-        to_agent = _actor(session, args.to)
-        assert to_agent is not None
+        to_agent = _actor(session, args.to) or actor
+        if to_agent is None:
+            raise InvalidInput("say which agent gets the test email: --to AGENT_EMAIL")
         try:
             sent = service.send_test(session, args.name, to_agent=to_agent, composer=_composer(ctx),
                                      transport=transport_from_settings(ctx.settings), lead_query=args.lead, actor=actor)
@@ -216,8 +214,7 @@ def _change(args, ctx) -> int:  # noqa: ANN001
 
 def _stats(args, ctx) -> int:  # noqa: ANN001
     with ctx.sessions() as session:
-        campaign = service.get_campaign(session, args.name, actor=_actor(session, args.by))
-        stats = campaign_stats(session, campaign.id)
+        stats = service.stats(session, args.name, actor=_actor(session, args.by))
     chart = funnel_chart(stats, args.chart) if args.chart else None
     if args.json:
         print(json.dumps({**stats.to_dict(), "chart": str(chart) if chart else None}, indent=2))

@@ -17,7 +17,7 @@ from handlers.campaigns.message import (
     unsubscribe_mailto,
     unsubscribe_url,
 )
-from handlers.campaigns.personal import Personaliser
+from handlers.campaigns.personal import Personaliser, chat_from_settings, documents_finder
 from handlers.campaigns.render import CampaignTemplate, RenderedEmail, Renderer
 
 DEFAULT_OPTIONS = {"personal_paragraph": False, "passages": 0}
@@ -107,3 +107,10 @@ class Composer:
         addr = sender_header(sender)[1]
         domain = addr.rpartition("@")[2].lower()
         return reply if domain in self._own_domains else addr
+
+
+def composer_from_settings(settings: Any) -> Composer:
+    """The composer a process needs: campaign templates, plus documents and an LLM when set up
+    (the document store is only opened when a campaign asks for passages)."""
+    return Composer(settings=settings, renderer=Renderer(), personaliser=Personaliser(
+        finder_factory=lambda: documents_finder(settings), chat=chat_from_settings(settings)))

@@ -10,6 +10,10 @@ tried are given back, untouched.
 After ``max_consecutive_failures`` failed attempts in a row the campaign pauses itself (listmonk
 and Mautic do the same): a broken relay or a broken template then costs a few messages, not the
 whole audience.
+
+Rendering runs a few messages ahead on a helper thread while the current one is on the wire
+(``compose_ahead``). A campaign's ``rate_per_second`` is kept by each drainer: with several
+workers sending one campaign, its overall rate can reach that many times the setting.
 """
 from __future__ import annotations
 
@@ -42,16 +46,18 @@ log = logging.getLogger("crmbot.campaigns")
 
 @dataclass(frozen=True)
 class SendPolicy:
-    claim_batch: int = 200
-    flush_every: int = 200
+    claim_batch: int = 500
+    flush_every: int = 500
     flush_seconds: float = 1.0
     # A claim not refreshed for this long, by a worker not known to be alive, is released.
     stale_after_s: float = 900.0
     recover_every_s: float = 30.0
     # A rate-limited campaign claims no more than this many seconds of sending at once.
     claim_seconds: float = 10.0
-    # Messages composed ahead of the one being sent (0 composes each just before sending).
+    # Messages composed ahead of the one being sent (0: claim and compose in line).
     compose_ahead: int = 8
+    # Batches of one campaign in a row before the next due campaign gets its turn.
+    batches_per_turn: int = 4
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -114,6 +120,7 @@ class Drainer:
         self.journal = journals.AcceptJournal(self.journal_dir, self.worker_id)
         self._batches: dict[int, _Batch] = {}
         self._budget: int | None = None
+        self._holding = False
         self._last_recovery = -math.inf
         self._lock = threading.Lock()
 
@@ -144,7 +151,7 @@ class Drainer:
             for cid in due:
                 if self.stop.is_set():
                     break
-                progressed += self._drain_batch(cid, report)
+                progressed += self._drain_campaign(cid, report)
             if not progressed:
                 break
         with self.sessions.begin() as session:
@@ -153,48 +160,60 @@ class Drainer:
             log.info("campaign settled", extra={"campaign": cid, "state": state})
         return report
 
-    def _drain_batch(self, campaign_id: int, report: DrainReport) -> int:
+    def _drain_campaign(self, campaign_id: int, report: DrainReport) -> int:
+        """One turn on one campaign: up to ``batches_per_turn`` batches, then the next campaign."""
         info = self._campaign_info(campaign_id, report)
         if info is None or info.state != "running":
             return 0
-        limit = self.policy.claim_batch
+        batch_size = self.policy.claim_batch
         if info.rate_per_second:
-            limit = max(1, min(limit, int(info.rate_per_second * self.policy.claim_seconds)))
+            batch_size = max(1, min(batch_size, int(info.rate_per_second * self.policy.claim_seconds)))
+        turn = batch_size * self.policy.batches_per_turn
         if self._budget is not None:
-            limit = min(limit, self._budget)
-            if limit <= 0:
-                return 0
-        with self.sessions.begin() as session:
-            claims = outbox.claim(session, worker=self.worker_id, campaign_id=campaign_id, limit=limit, now=self.clock())
-        if not claims:
+            turn = min(turn, self._budget)
+        if turn <= 0:
             return 0
-        if self._budget is not None:
-            self._budget -= len(claims)
+        self._holding = True  # until this turn ends normally, claims may be left behind
         batch = self._batches.setdefault(campaign_id, _Batch())
         last_flush = time.monotonic()
         interval = 1.0 / info.rate_per_second if info.rate_per_second else 0.0
         next_at = time.monotonic()
-        with _ComposeAhead(self._compose, info, claims, depth=self.policy.compose_ahead) as composed:
-            for index, (claim, outcome) in enumerate(composed):
+        sent = 0
+        pipeline = _Pipeline(claim=lambda n: self._claim(campaign_id, n), compose=self._compose, info=info,
+                             batch_size=batch_size, total=turn, depth=self.policy.compose_ahead)
+        with pipeline as items:
+            for claim, outcome in items:
                 if self.stop.is_set():
-                    self._give_back(claims[index:])
                     break
                 if interval:
                     delay = next_at - time.monotonic()
                     if delay > 0 and self.stop.wait(delay):
-                        self._give_back(claims[index:])
                         break
                     next_at = max(next_at, time.monotonic() - interval) + interval
                 self._send_one(claim, outcome, batch)
+                sent += 1
                 if len(batch) >= self.policy.flush_every or time.monotonic() - last_flush >= self.policy.flush_seconds:
                     state = self._flush(campaign_id, report)
                     batch = self._batches.setdefault(campaign_id, _Batch())
                     last_flush = time.monotonic()
                     if state != "running":
-                        self._give_back(claims[index + 1:])
                         break
-        self._flush(campaign_id, report)
-        return len(claims)
+        # The helper has stopped. Outcomes first, then whatever is still claimed but unsent
+        # (a pause, a stop, rows claimed ahead) goes back untouched.
+        state = self._flush(campaign_id, report)
+        self._give_back_all()
+        if state == "cancelled":
+            with self.sessions.begin() as session:
+                outbox.skip_open(session, campaign_id=campaign_id, reason="campaign cancelled")
+        self._holding = False
+        if self._budget is not None:
+            self._budget -= sent
+        return sent
+
+    def _claim(self, campaign_id: int, limit: int) -> list[Claim]:
+        with self.sessions.begin() as session:
+            return outbox.claim(session, worker=self.worker_id, campaign_id=campaign_id, limit=limit,
+                                now=self.clock())
 
     def _compose(self, info: CampaignInfo, claim: Claim) -> Composed | Failure:
         try:
@@ -220,8 +239,8 @@ class Drainer:
                           lead_id=claim.lead_id, bounce=_is_bad_mailbox(exc))
             return
         # Accepted: write it down before anything else can go wrong.
-        self.journal.record(claim.id)
         batch.success(claim.id)
+        self.journal.record(claim.id)
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
@@ -256,19 +275,20 @@ class Drainer:
                         extra={"campaign": campaign_id, "failures": result.consecutive_failures})
         return result.campaign_state
 
-    def _flush_leftovers(self, report: DrainReport) -> None:
+    def _flush_leftovers(self, report: DrainReport, *, always: bool = False) -> None:
         """After a failed run: write outcomes still held, then give back claims never tried."""
+        if not (always or self._holding or self._batches):
+            return
         for campaign_id in list(self._batches):
             self._flush(campaign_id, report)
         with self.sessions.begin() as session:
             outbox.release(session, worker=self.worker_id, now=self.clock())
         self.journal.clear()
+        self._holding = False
 
-    def _give_back(self, claims: list[Claim]) -> None:
-        if not claims:
-            return
+    def _give_back_all(self) -> None:
         with self.sessions.begin() as session:
-            outbox.release(session, worker=self.worker_id, ids=[c.id for c in claims], now=self.clock())
+            outbox.release(session, worker=self.worker_id, now=self.clock())
 
     def recover(self, report: DrainReport | None = None, *, force: bool = True) -> int:
         """Settle claims of dead workers: from their journals on this machine, else by age."""
@@ -326,61 +346,76 @@ class Drainer:
         give back unsent claims, and close the connection and the journal."""
         with self._lock:
             try:
-                self._flush_leftovers(DrainReport())
+                self._flush_leftovers(DrainReport(), always=True)
             finally:
                 self.transport.close()
                 self.journal.close()
 
 
-class _ComposeAhead:
-    """Composes the next messages on a thread while the current one is on the wire.
+class _Pipeline:
+    """Claims and composes the next messages on a helper thread while the current one is on
+    the wire.
 
-    Sending is mostly waiting for the server; rendering is CPU. Overlapping them keeps the
-    per-message cost close to the SMTP round trips alone. The queue is short, so the composer
-    never runs far ahead of a pause, and a batch that stops early wastes little work.
+    Sending is mostly waiting for the server; claiming and rendering are database work and CPU.
+    Overlapping them keeps the cost per message close to the SMTP round trips alone. The queue
+    is short and the next batch is claimed only when the last one is composed, so the helper
+    never runs far ahead of a pause. With ``depth`` 0 everything runs in line, one at a time.
     """
 
     _END = object()
 
-    def __init__(self, compose: Callable[[CampaignInfo, Claim], Composed | Failure], info: CampaignInfo,
-                 claims: list[Claim], *, depth: int) -> None:
-        self._compose, self._info, self._claims, self._depth = compose, info, claims, depth
+    def __init__(self, *, claim: Callable[[int], list[Claim]], compose: Callable[[CampaignInfo, Claim], Composed | Failure],
+                 info: CampaignInfo, batch_size: int, total: int, depth: int) -> None:
+        self._claim, self._compose, self._info = claim, compose, info
+        self._batch_size, self._total, self._depth = batch_size, total, depth
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
         self._cancel = threading.Event()
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="campaign-compose", daemon=True)
+
+    def _produce(self) -> Iterator[tuple[Claim, Composed | Failure]]:
+        remaining = self._total
+        while remaining > 0 and not self._cancel.is_set():
+            claims = self._claim(min(self._batch_size, remaining))
+            if not claims:
+                return
+            remaining -= len(claims)
+            for claim in claims:
+                if self._cancel.is_set():
+                    return
+                yield claim, self._compose(self._info, claim)
 
     def __enter__(self) -> Iterator[tuple[Claim, Composed | Failure]]:
         if self._depth <= 0:
-            return ((claim, self._compose(self._info, claim)) for claim in self._claims)
+            return self._produce()
         self._thread.start()
         return self._results()
 
     def _run(self) -> None:
-        for claim in self._claims:
-            if self._cancel.is_set():
-                break
-            outcome = self._compose(self._info, claim)
-            while not self._cancel.is_set():
-                try:
-                    self._queue.put((claim, outcome), timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-        self._put_end()
-
-    def _put_end(self) -> None:
-        while True:
-            try:
-                self._queue.put(self._END, timeout=0.1)
-                return
-            except queue.Full:
-                if self._cancel.is_set():
+        try:
+            for item in self._produce():
+                if not self._put(item):
                     return
+        except BaseException as exc:  # handed to the sending thread, which raises it
+            self._error = exc
+        finally:
+            self._put(self._END)
+
+    def _put(self, item: object) -> bool:
+        while not self._cancel.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def _results(self) -> Iterator[tuple[Claim, Composed | Failure]]:
         while True:
             item = self._queue.get()
             if item is self._END:
+                if self._error is not None:
+                    raise self._error
                 return
             yield item
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import binascii
 import email
+import re
+import time
 import email.policy
 import secrets
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from urllib.parse import quote
 from handlers.email_in.threading import reply_address
 
 MAX_HEADER_LINE = 78  # RFC 5322 section 2.1.1: lines SHOULD be no longer than 78 characters
+_NOT_IN_ADDRESS = re.compile(r"[\s<>,\"'()\[\];:\\]")
 
 
 def campaign_message_id(domain: str, lead_token: str, *, campaign_id: int | None = None) -> str:
@@ -83,7 +86,7 @@ def build_email(
         ("From", from_header),
         ("To", _address(to_name, to_address)),
         ("Subject", _encode(subject, "Subject")),
-        ("Date", format_datetime(date or datetime.now(timezone.utc))),
+        ("Date", _date_header(date)),
         ("Message-ID", message_id),
         ("Reply-To", reply_to),
         # Folded after the comma: two URIs rarely fit in 78 characters.
@@ -121,6 +124,18 @@ def sender_header(sender: str) -> tuple[str, str]:
     return _address(name, addr), addr
 
 
+def _date_header(date: datetime | None) -> str:
+    if date is not None:
+        return format_datetime(date)
+    return _date_for_second(int(time.time()))
+
+
+@lru_cache(maxsize=4)
+def _date_for_second(second: int) -> str:
+    # One formatting per second is enough: a campaign sends hundreds in that second.
+    return format_datetime(datetime.fromtimestamp(second, timezone.utc))
+
+
 def as_email_message(raw: bytes) -> EmailMessage:
     """The standard library's reading of a built message (for previews and checks)."""
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
@@ -131,7 +146,7 @@ def ascii_address(address: str) -> str:
     IDNA form (RFC 5890); a non-ASCII local part cannot be, so that is an error."""
     address = (address or "").strip()
     local, _, domain = address.rpartition("@")
-    if not local or not domain or any(c.isspace() or c in "<>,\"'()[];:\\" for c in address):
+    if not local or not domain or _NOT_IN_ADDRESS.search(address):
         raise ValueError("not a plain email address")
     if not local.isascii():
         raise ValueError("the mailbox name is not ASCII")

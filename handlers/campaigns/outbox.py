@@ -40,13 +40,17 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from crm.db import is_postgres
 from crm.models import Agent, Campaign, Lead, OutboxMessage
 from handlers.campaigns.audience import Audience, audience_query
 
 OPEN_STATES = ("pending", "retry", "sending")
+OUTBOX = OutboxMessage.__table__
+LEADS = Lead.__table__
+AGENTS = Agent.__table__
+CAMPAIGNS = Campaign.__table__
 TOKEN_BATCH = 500
 
 
@@ -141,71 +145,73 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
 
     Must be the first statement of its transaction (see the module notes on SQLite).
     """
-    # An alias, so the subquery is not correlated with the table being updated.
-    row = aliased(OutboxMessage)
+    # Core statements on the tables: these run once per batch on the sending path, where the
+    # ORM's per-statement bookkeeping costs more than the SQL itself.
+    # An alias, so the subquery is not correlated with the table being updated. No ORDER BY:
+    # the (campaign, state, next attempt) index hands rows over in a stable order and lets the
+    # query stop after ``limit`` of them instead of sorting the whole campaign every batch.
+    conn = session.connection()
+    row = OUTBOX.alias("due")
     due = (
-        select(row.id)
+        select(row.c.id)
         .where(
-            row.campaign_id == campaign_id,
-            row.campaign_id.in_(select(Campaign.id).where(Campaign.state == "running")),
-            row.state.in_(("pending", "retry")),
-            or_(row.next_attempt_at.is_(None), row.next_attempt_at <= now),
+            row.c.campaign_id == campaign_id,
+            row.c.campaign_id.in_(select(CAMPAIGNS.c.id).where(CAMPAIGNS.c.state == "running")),
+            row.c.state.in_(("pending", "retry")),
+            or_(row.c.next_attempt_at.is_(None), row.c.next_attempt_at <= now),
         )
-        .order_by(row.id)
         .limit(limit)
     )
     if is_postgres(session):
         due = due.with_for_update(skip_locked=True, of=row)
-    stmt = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.state.in_(("pending", "retry")))
-        .values(state="sending", claimed_by=worker, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    ids = sorted(session.scalars(stmt))
+    ids = sorted(conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.state.in_(("pending", "retry")))
+        .values(state="sending", claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+        .returning(OUTBOX.c.id)
+    ).scalars())
     if not ids:
         return []
-    lead_cols = [getattr(Lead, name) for name in LEAD_COLUMNS]
-    rows = session.execute(
-        select(OutboxMessage.id, OutboxMessage.campaign_id, OutboxMessage.lead_id, OutboxMessage.to_address,
-               OutboxMessage.message_id, OutboxMessage.attempts, Lead.id.label("lead_exists"), Lead.opted_out_at,
-               Lead.email_bouncing, Lead.token, *lead_cols, Agent.id.label("agent_id"),
-               Agent.name.label("agent_name"), Agent.email.label("agent_email"))
-        .outerjoin(Lead, Lead.id == OutboxMessage.lead_id)
-        .outerjoin(Agent, Agent.id == Lead.owner_id)
-        .where(OutboxMessage.id.in_(ids))
-        .order_by(OutboxMessage.id)
+    rows = conn.execute(
+        select(OUTBOX.c.id, OUTBOX.c.campaign_id, OUTBOX.c.lead_id, OUTBOX.c.to_address, OUTBOX.c.message_id,
+               OUTBOX.c.attempts, LEADS.c.id.label("lead_exists"), LEADS.c.opted_out_at, LEADS.c.email_bouncing,
+               LEADS.c.token, *(LEADS.c[name] for name in LEAD_COLUMNS), AGENTS.c.id.label("agent_id"),
+               AGENTS.c.name.label("agent_name"), AGENTS.c.email.label("agent_email"))
+        .select_from(OUTBOX.outerjoin(LEADS, LEADS.c.id == OUTBOX.c.lead_id)
+                     .outerjoin(AGENTS, AGENTS.c.id == LEADS.c.owner_id))
+        .where(OUTBOX.c.id.in_(ids))
+        .order_by(OUTBOX.c.id)
     ).all()
     claims: list[Claim] = []
     skipped: dict[str, list[int]] = {}
-    for row in rows:
-        reason = _ineligible(row)
+    for (oid, cid, lead_id, to_address, message_id, attempts, lead_exists, opted_out_at, bouncing, token,
+         *lead_values, agent_id, agent_name, agent_email) in rows:
+        lead = dict(zip(LEAD_COLUMNS, lead_values))
+        reason = _ineligible(lead_exists, opted_out_at, bouncing, lead["email"], token)
         if reason:
-            skipped.setdefault(reason, []).append(row.id)
+            skipped.setdefault(reason, []).append(oid)
             continue
-        lead = {name: getattr(row, name) for name in LEAD_COLUMNS}
-        owner = _person(row.agent_name, row.agent_email) if row.agent_id is not None else None
-        claims.append(Claim(id=row.id, campaign_id=row.campaign_id, lead_id=row.lead_id,
-                            to_address=row.email or row.to_address, message_id=row.message_id,
-                            attempts=row.attempts, lead=_with_name_parts(lead), owner=owner, lead_token=row.token))
+        claims.append(Claim(id=oid, campaign_id=cid, lead_id=lead_id, to_address=lead["email"] or to_address,
+                            message_id=message_id, attempts=attempts, lead=_with_name_parts(lead),
+                            owner=_person(agent_name, agent_email) if agent_id is not None else None,
+                            lead_token=token))
     for reason, skip_ids in skipped.items():
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(skip_ids))
-                        .values(state="skipped", last_error=reason, claimed_by=None)
-                        .execution_options(synchronize_session=False))
+        conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(skip_ids))
+                     .values(state="skipped", last_error=reason, claimed_by=None))
     return claims
 
 
-def _ineligible(row: Any) -> str | None:
-    if row.lead_exists is None:
+def _ineligible(lead_exists: int | None, opted_out_at: datetime | None, bouncing: bool, email: str | None,
+                token: str | None) -> str | None:
+    if lead_exists is None:
         return "lead deleted"
-    if row.opted_out_at is not None:
+    if opted_out_at is not None:
         return "opted out"
-    if row.email_bouncing:
+    if bouncing:
         return "email bounces"
-    if not row.email:
+    if not email:
         return "no email address"
-    if not row.token:
+    if not token:
         return "no token"
     return None
 
@@ -254,12 +260,10 @@ def record(
 ) -> FlushResult:
     """Write a batch of outcomes, in the order they happened, and the campaign's failure streak."""
     if sent:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(sent)), OutboxMessage.claimed_by == worker,
-                   OutboxMessage.state == "sending")
+        session.connection().execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(list(sent)), OUTBOX.c.claimed_by == worker, OUTBOX.c.state == "sending")
             .values(state="sent", sent_at=now, last_error=None)
-            .execution_options(synchronize_session=False)
         )
     result = FlushResult(campaign_state="running", consecutive_failures=0)
     for f in failures:

@@ -29,7 +29,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from jinja2 import (
     FileSystemLoader,
@@ -68,6 +68,13 @@ class RenderedEmail:
 
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``lead.name`` on the plain dicts templates are given: the same value ``lead['name']``
+        # gives (which the sandbox allows), without first failing an attribute lookup on dict.
+        if type(obj) is dict and type(attribute) is str and attribute in obj and not attribute.startswith("_"):
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
@@ -117,6 +124,7 @@ class Renderer:
         self._plain = _sandbox(loader, autoescape=False)
         self._html = _sandbox(loader, autoescape=True)
         self._by_source: dict[str, CampaignTemplate] = {}
+        self._by_name: dict[str, tuple[CampaignTemplate, Callable[[], bool]]] = {}
         self._footer: CampaignTemplate | None = None
 
     def available(self) -> list[str]:
@@ -129,11 +137,16 @@ class Renderer:
             if not name or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or name.startswith("_"):
                 raise NotFound(f"no campaign template named {name!r}")
             filename = name if name.endswith(SUFFIX) else name + SUFFIX
+            cached = self._by_name.get(filename)
+            if cached is not None and cached[1]():  # the file has not changed since
+                return cached[0]
             try:
-                source = self._plain.loader.get_source(self._plain, filename)[0]  # type: ignore[union-attr]
+                source, _, uptodate = self._plain.loader.get_source(self._plain, filename)  # type: ignore[union-attr]
             except TemplateNotFound:
                 raise NotFound(f"no campaign template named {name!r} (have: {', '.join(self.available()) or 'none'})") from None
-            label = label or name
+            compiled = self._compile(source, label=label or name, required=REQUIRED_BLOCKS)
+            self._by_name[filename] = (compiled, uptodate or (lambda: False))
+            return compiled
         return self._compile(source, label=label or "template", required=REQUIRED_BLOCKS)
 
     def _compile(self, source: str, *, label: str, required: tuple[str, ...]) -> CampaignTemplate:
@@ -162,11 +175,11 @@ class Renderer:
 
     def render(self, template: CampaignTemplate, context: Mapping[str, Any]) -> RenderedEmail:
         try:
-            plain_ctx = template.plain.new_context(dict(context))
+            plain_ctx = template.plain.new_context(context)
             subject = " ".join(concat(template.plain.blocks["subject"](plain_ctx)).split())
             text = _tidy(concat(template.plain.blocks["text"](plain_ctx)))
             if template.has_html:
-                html = concat(template.html.blocks["html"](template.html.new_context(dict(context)))).strip()
+                html = concat(template.html.blocks["html"](template.html.new_context(context))).strip()
             else:
                 html = _html_from_text(text)
         except SecurityError:
@@ -193,10 +206,10 @@ class Renderer:
             self._footer = self._compile(source, label=FOOTER, required=("text", "html"))
         footer = self._footer
         if url not in text:
-            plain_ctx = footer.plain.new_context(dict(context))
+            plain_ctx = footer.plain.new_context(context)
             text = text + "\n\n" + _tidy(concat(footer.plain.blocks["text"](plain_ctx)))
         if html_lib.escape(url) not in html and url not in html:
-            html_ctx = footer.html.new_context(dict(context))
+            html_ctx = footer.html.new_context(context)
             html = html + "\n" + concat(footer.html.blocks["html"](html_ctx)).strip()
         return text, html
 

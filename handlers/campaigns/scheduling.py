@@ -36,10 +36,8 @@ from sqlalchemy import select
 from crm.models import Campaign
 from crm.types import utcnow
 from handlers.campaigns import outbox
-from handlers.campaigns.compose import Composer
+from handlers.campaigns.compose import composer_from_settings
 from handlers.campaigns.drain import DrainReport, Drainer, SendPolicy
-from handlers.campaigns.personal import Personaliser, chat_from_settings, documents_finder
-from handlers.campaigns.render import Renderer
 from handlers.campaigns.transport import transport_from_settings
 
 log = logging.getLogger("crmbot.campaigns")
@@ -106,10 +104,9 @@ class CampaignRuntime:
         with self._drainer_lock:
             if self._drainer is None:
                 settings = self.settings
-                composer = Composer(settings=settings, renderer=Renderer(), personaliser=Personaliser(
-                    finder_factory=lambda: documents_finder(settings), chat=chat_from_settings(settings)))
                 self._drainer = Drainer(
-                    sessions=self.ctx.sessions, transport=transport_from_settings(settings), composer=composer,
+                    sessions=self.ctx.sessions, transport=transport_from_settings(settings),
+                    composer=composer_from_settings(settings),
                     journal_dir=settings.data_dir / "outbox-journal", policy=self.policy, stop=self.stopping,
                 )
             return self._drainer

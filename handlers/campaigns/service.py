@@ -31,7 +31,8 @@ from handlers.campaigns import outbox
 from handlers.campaigns.compose import Composer
 from handlers.campaigns.message import OutgoingEmail, as_email_message, campaign_message_id
 from handlers.campaigns.outbox import agent_fields, lead_fields
-from handlers.campaigns.transport import SendError, Transport
+from handlers.campaigns.stats import CampaignStats, campaign_stats
+from handlers.campaigns.transport import Transport
 
 MAX_NAME = 200
 TEST_HEADER = ("X-Crmbot-Test", "yes")
@@ -116,6 +117,12 @@ def list_campaigns(session: Session, *, actor: Agent | None) -> list[CampaignVie
     if actor is not None and not actor.is_admin:
         stmt = stmt.where(Campaign.created_by_id == actor.id)
     return [view(session, c) for c in session.scalars(stmt)]
+
+
+def stats(session: Session, name_or_id: str | int, *, actor: Agent | None) -> CampaignStats:
+    """Audience, sent, failed, replies, opt-outs, bounces and goals (see ``stats.py``)."""
+    campaign = get_campaign(session, name_or_id, actor=actor)
+    return campaign_stats(session, campaign.id)
 
 
 def next_run(campaign: Campaign, *, now: datetime | None = None) -> str | None:

@@ -9,7 +9,8 @@ Configuration is one URL (``SMTP_URL``):
 - ``smtp://user:pass@host:587`` — STARTTLS when the server offers it (RFC 3207); required when
   credentials are given, unless the host is the loopback interface.
 - ``smtps://user:pass@host:465`` — TLS from the first byte (RFC 8314 section 3.3).
-- ``?starttls=required`` / ``?starttls=off`` override the STARTTLS choice.
+- ``?starttls=required`` / ``?starttls=off`` override the STARTTLS choice; ``?timeout=30`` sets
+  the socket timeout in seconds (default 60).
 
 Credentials are never sent over an unencrypted connection to another host.
 """
@@ -70,6 +71,10 @@ class SmtpConfig:
         starttls = query.get("starttls", "auto").lower()
         if starttls not in ("auto", "required", "off"):
             raise ConfigError("SMTP_URL starttls must be auto, required or off")
+        try:
+            timeout = float(query.get("timeout", DEFAULT_TIMEOUT_S))
+        except ValueError:
+            raise ConfigError("SMTP_URL timeout must be a number of seconds") from None
         implicit = parts.scheme == "smtps"
         try:
             port = parts.port or (465 if implicit else 587)
@@ -82,6 +87,7 @@ class SmtpConfig:
             starttls="off" if implicit else starttls,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
+            timeout=timeout,
         )
 
     @property
@@ -152,7 +158,20 @@ class SmtpTransport:
         if needs_tls and not encrypted:
             raise SendError(permanent=False, code=None, reason="the SMTP server does not offer STARTTLS")
         if cfg.username:
-            conn.login(cfg.username, cfg.password or "")
+            self._login(conn, cfg.username, cfg.password or "")
+
+    @staticmethod
+    def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+        """One AUTH attempt with the best mechanism offered (smtplib's login() would try each in
+        turn, and a server that dislikes repeated failures may then stall)."""
+        offered = conn.esmtp_features.get("auth", "").upper().split()
+        conn.user, conn.password = user, password
+        for mechanism, respond in (("PLAIN", conn.auth_plain), ("LOGIN", conn.auth_login),
+                                   ("CRAM-MD5", conn.auth_cram_md5)):
+            if mechanism in offered:
+                conn.auth(mechanism, respond)
+                return
+        raise SendError(permanent=False, code=None, reason="the SMTP server offers no login method we support")
 
     def _drop(self) -> None:
         if self._conn is not None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:59:48.416789
+Create Date: 2026-11-21 21:00:16.360414
 """
 from alembic import op
 import sqlalchemy as sa
@@ -217,6 +217,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_campaign_due', ['campaign_id', 'state', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_outbox_due', ['state', 'next_attempt_at'], unique=False)
 
     op.create_table('inbound_messages',
@@ -340,6 +341,7 @@ def downgrade() -> None:
     op.drop_table('inbound_messages')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_due')
+        batch_op.drop_index('ix_outbox_campaign_due')
 
     op.drop_table('outbox')
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:

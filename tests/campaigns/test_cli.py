@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,12 @@ def cli(monkeypatch, settings, committed, smtp):  # noqa: ANN001, ANN201
     def run(*args: str) -> int:
         return main(["campaign", *args])
 
-    return run
+    # The CLI points the root logger at this test's captured stderr; put it back afterwards.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield run
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -87,7 +93,7 @@ def test_an_agent_creates_previews_tests_and_schedules_a_campaign(cli, capsys, c
 
 
 def test_stats_print_and_draw_the_funnel(cli, capsys, committed, seed, drainer_factory, tmp_path):
-    s = seed(3, name="Stats campaign")
+    seed(3, name="Stats campaign")
     drainer_factory().drain()
     chart = tmp_path / "funnel.png"
 

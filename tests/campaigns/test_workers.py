@@ -78,25 +78,24 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_the_rest_and_nothing_t
 
 def test_two_workers_draining_the_same_campaign_send_each_email_once(committed, smtp, seed, tmp_path, database_url):
     recorder, port = smtp
-    s = seed(240)
-    with committed.begin() as session:  # held back until both workers are up
-        session.get(Campaign, s.campaign_id).state = "paused"
-    recorder.data_delay = 0.02  # a slow server keeps both workers busy at once
+    s = seed(600)
+    # The server holds every transaction at RCPT until both workers have claimed rows and are
+    # waiting on it (a worker claims at most 500 at once), then lets them race through the rest.
+    recorder.hold_after = 0
     env = worker_env(tmp_path, database_url, port)
     workers = [start_worker(env), start_worker(env)]
     try:
-        # Each worker's drainer opens its journal on its first tick.
-        wait_until(lambda: len(list((tmp_path / "outbox-journal").glob("*.journal"))) == 2, timeout=60)
-        with committed.begin() as session:
-            session.get(Campaign, s.campaign_id).state = "running"
-        wait_until(lambda: states(committed, s.campaign_id) == Counter({"sent": 240}), timeout=90)
+        wait_until(lambda: len(recorder.rcpt_seen) >= 2, timeout=60)
+        recorder.release.set()
+        wait_until(lambda: states(committed, s.campaign_id) == Counter({"sent": 600}), timeout=60)
     finally:
         for w in workers:
             stop(w)
 
     counts = Counter(recorder.message_ids())
-    assert len(counts) == 240 and set(counts.values()) == {1}
+    assert len(counts) == 600 and set(counts.values()) == {1}
     with committed() as session:
-        senders = set(session.scalars(select(OutboxMessage.claimed_by).where(OutboxMessage.campaign_id == s.campaign_id)))
-    assert len(senders) == 2  # both workers took part
+        senders = Counter(session.scalars(select(OutboxMessage.claimed_by)
+                                          .where(OutboxMessage.campaign_id == s.campaign_id)))
+    assert len(senders) == 2 and sorted(senders.values()) == [100, 500]  # both workers took part
     assert all(w.returncode == 0 for w in workers)
