@@ -98,6 +98,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds over the questions")
     parser.add_argument("--file", type=Path, default=EVAL_FILE, help="evaluation file (EVAL_FORMATS section 2)")
     parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--store", type=Path, help="keep the document store here and reuse it when it is already "
+                        "filled (the ingest figures are then left out)")
     args = parser.parse_args()
     ev = load_eval_file(args.file)
     report: dict = {"file": str(args.file), "leads_added": args.leads}
@@ -109,16 +111,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'crm.sqlite3'}")
         migrate.upgrade(engine)
-        store = open_store(path=Path(tmp) / "chroma")
+        store = open_store(path=args.store or Path(tmp) / "chroma")
+        fresh = store.count() == 0
         own = ingest_texts([TextSource(doc_id=d["id"], text=d["text"], title=d["title"] or d["id"],
                                        project=d["project"], kind=document_format(d)) for d in ev.documents],
                            store=store)
-        missing = max(0, args.passages - store.count())
-        if missing:
-            synthetic = ingest_texts(synthetic_sources(missing), store=store, progress=True)
+        synthetic = ingest_texts(synthetic_sources(args.passages - own.passages), store=store, progress=True)
+        if fresh:
             report["ingest"] = {"documents": len(synthetic.documents), "passages": synthetic.passages,
                                 "seconds": round(synthetic.seconds, 2),
                                 "passages_per_second": round(synthetic.passages_per_second, 1)}
+        else:
+            report["ingest"] = "store reused (figures only for a fresh store)"
         report["store_passages"] = store.count()
         report["file_passages"] = own.passages
 

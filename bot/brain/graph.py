@@ -366,7 +366,8 @@ class Nodes:
         try:
             with self.sessions() as s:
                 agent = s.get(Agent, msg["agent_id"])
-                reply = self.answerer.answer(msg.get("text") or "", session=s, agent=agent)
+                now = datetime.fromisoformat(state["now"]) if state.get("now") else None
+                reply = self.answerer.answer(msg.get("text") or "", session=s, agent=agent, now=now)
         except Exception:  # an answer failing must not end the conversation; details go to the log only
             log.exception("answering failed")
             reply = replies.simple("answer_failed", "error")

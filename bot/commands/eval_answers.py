@@ -7,13 +7,15 @@ and for data questions the offline parser cannot place.
 """
 from __future__ import annotations
 
+from bot.commands import eval_group
+
 import json
 import sys
 from pathlib import Path
 
 
 def register(sub) -> None:  # noqa: ANN001
-    p = _eval_group(sub).add_parser(
+    p = eval_group(sub).add_parser(
         "answers",
         help="score question routing, data answers and document retrieval",
         description="Score answers on FILE (EVAL_FORMATS.md, section 2).",
@@ -22,18 +24,6 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--json", dest="json_out", metavar="OUT", type=Path, help="write the full report here")
     p.add_argument("--llm", action="store_true", help="use the configured LLM (default: offline)")
     p.set_defaults(func=_run)
-
-
-def _eval_group(sub):  # noqa: ANN001, ANN202
-    """The `eval` command's own subparsers, shared by every `crmbot eval …` module."""
-    parser = sub.choices.get("eval")
-    if parser is None:
-        parser = sub.add_parser("eval", help="evaluate the bot on data sets", description="Evaluate the bot on data sets.")
-        parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
-    for action in parser._actions:  # noqa: SLF001 - argparse keeps its subparsers only there
-        if action.__class__.__name__ == "_SubParsersAction":
-            return action
-    return parser.add_subparsers(dest="eval_command", metavar="DATASET", required=True)
 
 
 def _run(args, ctx) -> int:  # noqa: ANN001

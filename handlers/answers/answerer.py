@@ -22,7 +22,7 @@ from crm.models import Agent
 from handlers.answers.data_query import DataAnswer, run_spec
 from handlers.answers.data_spec import QuerySpec, parse_data_question
 from handlers.answers.refusal import is_write_attempt
-from handlers.answers.route import RouteDecision, route_question
+from handlers.answers.route import RouteDecision, route_question, title_key
 from handlers.answers.sql_guard import SQLRefused
 from handlers.answers.text import format_number, normalise_question
 from handlers.answers.text_to_sql import SqlAnswer, answer_with_sql
@@ -82,6 +82,7 @@ class Answerer:
         self.llm = llm
         self.clock = clock
         self._vocab_cache: tuple[tuple[Any, ...], Vocabulary] | None = None
+        self._names_cache: tuple[Any, list[str], list[str]] | None = None
 
     # -- the document store, opened on first use (it loads the embedding model) ---------------
     @property
@@ -93,16 +94,18 @@ class Answerer:
         return self._store
 
     def _document_names(self) -> tuple[list[str], list[str]]:
+        """Projects and title keys of the ingested documents, recomputed only when the store's
+        (cached) list of documents changes."""
         try:
             docs = self.store.cached_documents()
         except Exception:  # the store may be unreachable (a Chroma server down): data still works
             log.warning("document store unavailable", exc_info=True)
             return [], []
-        from handlers.answers.text import fold
-
-        projects = sorted({d.project for d in docs if d.project})
-        titles = sorted({fold(d.title) for d in docs if d.title})
-        return projects, titles
+        if self._names_cache is None or self._names_cache[0] is not docs:
+            projects = sorted({d.project for d in docs if d.project})
+            titles = sorted({title_key(d.title) for d in docs if d.title})
+            self._names_cache = (docs, projects, titles)
+        return self._names_cache[1], self._names_cache[2]
 
     # -- answering ----------------------------------------------------------------------------
     def answer(self, question: str, *, session: Session, agent: Agent, now: datetime | None = None) -> Reply:

@@ -212,10 +212,11 @@ def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: dat
     for m in leads:
         spec.lead_ids += tuple(i for i in m.ids if i not in spec.lead_ids)
         spec.lead_labels += (m.label,)
-    others = [a for a in agents if asker_id not in a.ids]
-    if others:
-        spec.owner_ids = tuple(i for a in others for i in a.ids)
-        spec.owner_label = " or ".join(a.label for a in others)
+    # Named owners filter the leads (an admin asking about their own book names themselves too;
+    # for an agent, naming themselves changes nothing, their scope is theirs already).
+    if agents:
+        spec.owner_ids = tuple(dict.fromkeys(i for a in agents for i in a.ids))
+        spec.owner_label = " or ".join(dict.fromkeys(a.label for a in agents))
     recognised += len(mentions)
 
     spec.entity = _entity(masked, leads)
@@ -240,7 +241,9 @@ def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: dat
         elif re.search(r"\ball (?:my )?follow[- ]?ups\b|\bany status\b", period_free):
             spec.follow_up_statuses = ()
     if re.search(r"\b(?:all|every|everyone's|team's|company's|whole team|entire team|our)\b (?:leads|clients|deals|follow)", period_free) \
-            or re.search(r"\bacross the (?:team|company|agency)\b|\bteam(?:'s)? leads\b", period_free):
+            or re.search(r"\b(?:across|for|does|do|has|have) the (?:whole |entire )?(?:team|company|agency|office)\b"
+                         r"|\bteam(?:'s)? leads\b|\beveryone's\b|\bteam[- ]wide\b", period_free):
+        used += [m.span() for m in re.finditer(r"\b(?:whole|entire|team|company|agency|office|everyone|wide)\b", period_free)]
         spec.asked_for_everyone = True
 
     if spec.owner_ids and spec.group_by == "owner":
@@ -261,11 +264,7 @@ def _people(text: str, mentions: list[Mention], asker_id: int | None) -> tuple[l
         if m.kind == "agent":
             if m.span in spans_with_lead and not owner_context:
                 continue
-            if m.how in ("first", "last") and not owner_context and m.span not in spans_with_lead:
-                # A lone first name of an agent with no owner words still reads as the owner
-                # ("how many leads does Sam have").
-                pass
-            agents.append(m)
+            agents.append(m)  # an agent named alone is the owner asked about ("how many leads does Sam have")
         elif m.kind == "lead":
             if any(a.span == m.span for a in mentions if a.kind == "agent") and owner_context:
                 continue

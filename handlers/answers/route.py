@@ -113,9 +113,16 @@ def mask_mentions(text: str, mentions: Sequence[Mention]) -> str:
     return out
 
 
+def title_key(title: str) -> str:
+    """A document title as route_question compares it: folded words separated by single spaces."""
+    from handlers.answers.text import fold
+
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(title)).split())
+
+
 def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Sequence[str] = ()) -> RouteDecision:
     """``text`` is the normalised question; ``mentions`` come from ``Vocabulary.find``;
-    ``titles`` are the folded titles of the ingested documents."""
+    ``titles`` are the ingested documents' titles as ``title_key`` gives them."""
     masked = mask_mentions(text, mentions)
     data, data_why = _score(masked, DATA_RULES)
     # A sum of money next to "budget" is about leads, not about prices in a brochure.
@@ -135,10 +142,12 @@ def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Seque
     if projects:
         docs += 2.0
         docs_why.append("project:" + projects[0].label)
-    for title in titles:
-        if title and re.search(rf"\b{re.escape(title)}\b", text):
+    padded = " " + re.sub(r"[^a-z0-9]+", " ", text) + " "
+    for title in titles:  # titles come as folded words (see ``title_key``)
+        if title and f" {title} " in padded:
             docs += 3.0
             docs_why.append("title:" + title)
+            break
     if data > docs or (data == docs and data > 0 and leads):
         return RouteDecision("data", data, docs, tuple(data_why))
     if docs == 0 and data == 0:

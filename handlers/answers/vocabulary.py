@@ -190,29 +190,28 @@ class Vocabulary:
                         out.append(Mention(kind, (pid,), (name,), name, (toks[i][1], toks[i + n - 1][2]), "fuzzy"))
         return out
 
+    def _project_index(self) -> "_ProjectIndex":
+        index = self.__dict__.get("_projects_index")
+        if index is None:
+            index = _ProjectIndex.build(self.projects)
+            self.__dict__["_projects_index"] = index
+        return index
+
     def _find_projects(self, text: str, toks: list[tuple[str, int, int]]) -> list[Mention]:
+        index = self._project_index()
         out = []
         plain = [_strip_possessive(t)[0] for t, _, _ in toks]
-        first_words: dict[str, list[str]] = {}
-        for project in self.projects:
-            pwords = _words(project)
-            n = len(pwords)
-            for i in range(len(plain) - n + 1):
-                if n and plain[i:i + n] == pwords:
-                    out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i + n - 1][2])))
-            compact = "".join(pwords)
-            if n > 1 and len(compact) >= 6:
-                for i, w in enumerate(plain):
-                    if w == compact:  # "beachgate" for "Beach Gate"
-                        out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i][2])))
-            for w in pwords:
-                if len(w) >= 5 and w not in _GENERIC_PROJECT_WORDS and w not in COMMON_WORDS:
-                    first_words.setdefault(w, []).append(project)
-        # One distinctive word of a longer name ("Riverside" for "Riverside Lofts").
         for i, w in enumerate(plain):
-            owners = first_words.get(w)
-            if owners and len(owners) == 1 and len(_words(owners[0])) > 1:
-                out.append(Mention("project", (), (owners[0],), owners[0], (toks[i][1], toks[i][2]), "part"))
+            for pwords, project in index.starting.get(w, ()):
+                n = len(pwords)
+                if tuple(plain[i:i + n]) == pwords:
+                    out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i + n - 1][2])))
+            project = index.compact.get(w)  # "beachgate" for "Beach Gate"
+            if project:
+                out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i][2])))
+            project = index.distinctive.get(w)  # one distinctive word of a longer name ("Riverside")
+            if project:
+                out.append(Mention("project", (), (project,), project, (toks[i][1], toks[i][2]), "part"))
         return out
 
     def _find_units(self, text: str) -> list[Mention]:
@@ -241,6 +240,32 @@ class Vocabulary:
     def lead_names_for(self, ids: Sequence[int]) -> list[str]:
         wanted = set(ids)
         return [l.name for l in self.leads if l.id in wanted]
+
+
+@dataclass
+class _ProjectIndex:
+    starting: dict[str, list[tuple[tuple[str, ...], str]]]  # first word -> (words, project)
+    compact: dict[str, str]  # words run together -> project
+    distinctive: dict[str, str]  # a word found in one multi-word project name only -> project
+
+    @classmethod
+    def build(cls, projects: Sequence[str]) -> "_ProjectIndex":
+        starting: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        compact: dict[str, str] = {}
+        owners: dict[str, list[str]] = {}
+        for project in projects:
+            pwords = tuple(_words(project))
+            if not pwords:
+                continue
+            starting.setdefault(pwords[0], []).append((pwords, project))
+            joined = "".join(pwords)
+            if len(pwords) > 1 and len(joined) >= 6:
+                compact[joined] = project
+            for w in set(pwords):
+                if len(w) >= 5 and w not in _GENERIC_PROJECT_WORDS and w not in COMMON_WORDS:
+                    owners.setdefault(w, []).append(project)
+        distinctive = {w: ps[0] for w, ps in owners.items() if len(ps) == 1 and len(_words(ps[0])) > 1}
+        return cls(starting=starting, compact=compact, distinctive=distinctive)
 
 
 @dataclass

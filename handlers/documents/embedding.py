@@ -39,6 +39,10 @@ MINILM_DIMENSIONS = 384
 # tokenizer.json itself says 128 with fixed padding, which would truncate and waste time.
 MINILM_MAX_TOKENS = 256
 BATCH_SIZE = 32
+# Passages (~140 tokens) ran as fast per CPU-second in batches of 4-8 as of 32, with a third
+# less peak memory (onnxruntime's arena keeps the largest batch's buffers), so a batch also
+# stops at about this many tokens; 32 short questions or sentences still go together.
+BATCH_TOKENS = 1024
 
 
 class EmbeddingError(CrmError):
@@ -79,13 +83,18 @@ class MiniLMEncoder:
 
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(max_length=max_tokens)
-        # Pad each batch to its own longest input, not to a fixed 128/256: most passages and
-        # all questions are far shorter, and padding costs as much as real tokens.
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # tokenizer.json pads every input to 128; padding is done here instead, per batch, to
+        # the batch's longest input: most passages and all questions are far shorter.
+        tokenizer.no_padding()
         self.tokenizer = tokenizer
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
+        # Idle worker threads would spin-wait for work: on a shared machine (web + worker +
+        # database on two cores) that burned twice the CPU per question in our measurements.
+        # https://onnxruntime.ai/docs/performance/tune-performance/threading.html
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_path), sess_options=options,
                                             providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
@@ -95,17 +104,18 @@ class MiniLMEncoder:
         out = np.zeros((len(texts), MINILM_DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        # Batches of similar length waste little on padding; results go back in input order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            out[idx] = self._encode_batch([texts[i] or " " for i in idx])
+        encodings = self.tokenizer.encode_batch([t or " " for t in texts])
+        for batch in _length_batches([len(e.ids) for e in encodings], batch_size):
+            out[batch] = self._run([encodings[i] for i in batch])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _run(self, encodings: list) -> np.ndarray:  # noqa: ANN001 - tokenizers.Encoding
+        longest = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), longest), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, :len(e.ids)] = e.ids
+            mask[row, :len(e.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -114,6 +124,22 @@ class MiniLMEncoder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.clip(norms, 1e-12, None)
+
+
+def _length_batches(lengths: list[int], size: int, max_tokens: int = BATCH_TOKENS) -> list[list[int]]:
+    """Indexes grouped by similar token length: at most ``size`` inputs and about
+    ``max_tokens`` padded tokens a group, and a group closes when the next input is over 1.5
+    times its shortest, so padding stays small."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        last = batches[-1] if batches else None
+        if (last is not None and len(last) < size and lengths[i] <= 1.5 * lengths[last[0]] + 4
+                and (len(last) + 1) * lengths[i] <= max_tokens):
+            last.append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 @lru_cache(maxsize=2)

@@ -32,6 +32,9 @@ class LexicalIndex:
     lengths: np.ndarray
     fingerprint: object = None
 
+    def __post_init__(self) -> None:
+        self.position = {pid: i for i, pid in enumerate(self.ids)}
+
     @classmethod
     def build(cls, passages: Iterable[tuple[str, str]], *, fingerprint: object = None) -> "LexicalIndex":
         """``passages``: (id, searchable text) pairs."""
@@ -57,6 +60,20 @@ class LexicalIndex:
     def idf(self, term: str) -> float:
         df = len(self.postings[term][0]) if term in self.postings else 0
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
+
+    def coverage(self, query: str, ids: list[str]) -> list[float]:
+        """For each passage, the idf-weighted share of the query's terms it holds (0..1)."""
+        q_terms = list(dict.fromkeys(terms(query)))
+        weights = [self.idf(t) for t in q_terms]
+        total = sum(weights)
+        if not ids or total <= 0:
+            return [0.0] * len(ids)
+        positions = np.array([self.position.get(pid, -1) for pid in ids], dtype=np.int32)
+        held = np.zeros(len(ids), dtype=np.float64)
+        for term, weight in zip(q_terms, weights):
+            if term in self.postings:
+                held += weight * np.isin(positions, self.postings[term][0])
+        return (held / total).tolist()
 
     def search(self, query: str, *, n: int) -> list[tuple[str, float]]:
         """The ``n`` best passages for the query's terms, as (id, BM25 score), best first."""

@@ -8,11 +8,15 @@ not safe across processes (stale reads, "readonly database" errors), so several 
 Every passage carries its document's fields, and passage 0 of a document doubles as the
 document's record (sha256, passage count, pages without text), so a document and its passages
 are replaced together and no second registry can drift from the collection.
+
+Each write also stores a new random token in a one-record state collection. Reading it costs
+about a millisecond, so every process (sharing a server) sees at once when its cached document
+list and keyword index are stale, without re-reading them on every question.
 """
 from __future__ import annotations
 
 import json
-import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -31,9 +35,7 @@ from handlers.documents.lexical import LexicalIndex
 Embedder = MiniLMEmbeddingFunction | OpenAICompatibleEmbeddingFunction
 
 COLLECTION_PREFIX = "crmbot-passages"
-# How long a process trusts its cached list of documents (used to spot project names in
-# questions) when another process may have changed the store.
-DOCUMENT_LIST_TTL_S = 30.0
+STATE_PREFIX = "crmbot-state"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class DocumentStore:
     client: Any
     embedder: Embedder
     _collection: Any = field(default=None, repr=False)
-    _documents_cache: tuple[float, list[DocumentInfo]] | None = field(default=None, repr=False)
+    _state: Any = field(default=None, repr=False)
+    _documents_cache: tuple[str | None, list[DocumentInfo]] | None = field(default=None, repr=False)
     _lexical: LexicalIndex | None = field(default=None, repr=False)
 
     @property
@@ -100,6 +103,32 @@ class DocumentStore:
             )
         return self._collection
 
+    @property
+    def state_collection(self) -> Any:
+        if self._state is None:
+            # One record, written with a fixed one-dimensional vector and never searched; our
+            # function is named only so that chromadb's default is never attached to it.
+            self._state = self.client.get_or_create_collection(
+                f"{STATE_PREFIX}-{self.embedder.key}", embedding_function=self.embedder)
+        return self._state
+
+    def state_token(self) -> str | None:
+        """Changes on every write to the store, from any process."""
+        got = self.state_collection.get(ids=["state"], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0].get("token")) if metas and metas[0] else None
+
+    def _changed(self) -> None:
+        self.state_collection.upsert(ids=["state"], embeddings=[[1.0]], metadatas=[{"token": uuid.uuid4().hex}])
+        self._documents_cache = None
+
+    def warm(self) -> None:
+        """Load the model, the document list and the keyword index now (a long-running process
+        calls this at start so its first question does not wait: ~2-4 s with 10,000 passages)."""
+        self.embed(["warm up"])
+        self.cached_documents()
+        self.lexical_index()
+
     # -- vectors -----------------------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.embedder.encode(list(texts))
@@ -114,18 +143,17 @@ class DocumentStore:
         return sorted(docs, key=lambda d: (d.project or "", d.title.lower(), d.doc_id))
 
     def cached_documents(self) -> list[DocumentInfo]:
-        """The document list, re-read when this store wrote or after a TTL (other processes)."""
-        now = time.monotonic()
-        if self._documents_cache is None or now - self._documents_cache[0] > DOCUMENT_LIST_TTL_S:
-            self._documents_cache = (now, self.documents())
+        """The document list, re-read only when the store changed (in any process)."""
+        token = self.state_token()
+        if self._documents_cache is None or self._documents_cache[0] != token:
+            self._documents_cache = (token, self.documents())
         return self._documents_cache[1]
 
     def lexical_index(self) -> LexicalIndex:
-        """The keyword index of all passages, rebuilt only when the documents changed."""
-        docs = self.cached_documents()
-        fingerprint = hash(tuple((d.doc_id, d.sha256, d.ingested_at, d.passages) for d in docs))
-        if self._lexical is None or self._lexical.fingerprint != fingerprint:
-            self._lexical = LexicalIndex.build(self._searchable_passages(), fingerprint=fingerprint)
+        """The keyword index of all passages, rebuilt only when the store changed."""
+        token = self.state_token()
+        if self._lexical is None or self._lexical.fingerprint != token:
+            self._lexical = LexicalIndex.build(self._searchable_passages(), fingerprint=token)
         return self._lexical
 
     def _searchable_passages(self) -> Iterable[tuple[str, str]]:
@@ -151,7 +179,8 @@ class DocumentStore:
         ids = self.collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         for batch in _batches(ids, self._max_batch()):
             self.collection.delete(ids=batch)
-        self._documents_cache = None  # the keyword index follows, by fingerprint
+        if ids:
+            self._changed()
         return len(ids)
 
     def replace_document(self, doc_id: str, *, ids: Sequence[str], texts: Sequence[str],
@@ -163,14 +192,12 @@ class DocumentStore:
             end = start + size
             self.collection.add(ids=list(ids[start:end]), documents=list(texts[start:end]),
                                 embeddings=embeddings[start:end], metadatas=list(metadatas[start:end]))
-        self._documents_cache = None
+        self._changed()
 
     # -- search ------------------------------------------------------------------------------
     def query(self, embedding: np.ndarray, *, n: int, where: dict[str, Any] | None = None) -> list[StoredPassage]:
-        total = self.collection.count()
-        if total == 0:
-            return []
-        got = self.collection.query(query_embeddings=[embedding], n_results=min(n, total), where=where,
+        # Chroma returns fewer than n_results when it holds fewer, and nothing when empty.
+        got = self.collection.query(query_embeddings=[embedding], n_results=n, where=where,
                                     include=["documents", "metadatas", "distances"])
         return [StoredPassage(id=i, text=t or "", metadata=m or {}, distance=d)
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],

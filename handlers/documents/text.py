@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "approx.", "no.", "nos.", "st.", "dr.", "mr.", "mrs.", "ms.",
                   "sq.", "ft.", "vs.", "incl.", "excl.", "min.", "max.", "p.a.", "a.m.", "p.m.", "ca."}
@@ -54,6 +55,7 @@ def terms(text: str) -> list[str]:
     return [stem(t) for t in _TERM.findall(text) if t not in STOPWORDS]
 
 
+@lru_cache(maxsize=100_000)  # the vocabulary is small; stemming every token of 10k passages is not
 def stem(term: str) -> str:
     """Fold common English inflections so 'pools'/'pool' and 'parking'/'park' meet."""
     if term.isdigit() or len(term) <= 3:

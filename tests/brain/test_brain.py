@@ -155,7 +155,8 @@ def test_questions_go_to_the_answerer_and_its_failures_stay_out_of_the_reply(tea
         def __init__(self, fail: bool) -> None:
             self.fail = fail
 
-        def answer(self, question, *, session, agent):  # noqa: ANN001, ANN201
+        def answer(self, question, *, session, agent, now):  # noqa: ANN001, ANN201
+            assert now == team.now  # answers are about the brain's "now", not the wall clock
             if self.fail:
                 raise RuntimeError("secret connection string")
             n = session.scalar(select(func.count()).select_from(Lead).where(Lead.owner_id == agent.id,

@@ -16,6 +16,7 @@ from handlers.documents.embedding import (
     MINILM_TOKENIZER_SHA256,
     MiniLMEmbeddingFunction,
     OpenAICompatibleEmbeddingFunction,
+    _length_batches,
     load_minilm,
     minilm_files,
 )
@@ -83,10 +84,17 @@ def test_paraphrases_are_closer_than_unrelated_pairs():
 
 def test_padding_to_the_longest_input_leaves_each_vector_unchanged():
     encoder = load_minilm()
-    short = "Is there a pool?"
+    short, longer = "Is there a pool?", "Is there a heated pool and a gym?"
+    lengths = [len(e.ids) for e in encoder.tokenizer.encode_batch([short, longer])]
+    assert lengths[0] < lengths[1] and _length_batches(lengths, 32) == [[0, 1]]  # one padded batch
     alone = encoder.encode([short])[0]
-    batched = encoder.encode([short, "word " * 200])[0]
+    batched = encoder.encode([short, longer])[0]
     assert cos(alone, batched) > 0.99999
+
+
+def test_inputs_of_very_different_length_are_not_padded_together():
+    assert _length_batches([5, 6, 40, 7, 200], 32) == [[0, 1, 3], [2], [4]]
+    assert _length_batches([8] * 70, 32) == [list(range(32)), list(range(32, 64)), list(range(64, 70))]
 
 
 def test_batches_sorted_by_length_come_back_in_input_order():
