@@ -177,7 +177,7 @@ class Answerer:
             return Answered(question, "documents", reply, decision=decision)
         sources = tuple(Source(title=c.title, ref=c.doc_id, detail=_citation_detail(c), excerpt=_excerpt(c.passage))
                         for c in doc.citations)
-        reply = Reply(text=render_document_answer(doc), kind="answer", sources=sources)
+        reply = Reply(text=render_document_answer(doc, with_sources=False), kind="answer", sources=sources)
         return Answered(question, "documents", reply, decision=decision, documents=doc)
 
 

@@ -208,8 +208,9 @@ def _llm_answer(question: str, passages: Sequence[RetrievedPassage], *, llm: Cha
                           citations=[Citation.of(passages[i]) for i in order])
 
 
-def render_document_answer(answer: DocumentAnswer) -> str:
-    """The reply text for a channel: the answer (or that there is none) and its sources."""
+def render_document_answer(answer: DocumentAnswer, *, with_sources: bool = True) -> str:
+    """The reply text: the answer (or that there is none), and its sources unless the channel
+    shows them itself from ``Reply.sources``."""
     from bot.templating import render
 
-    return render("answers/documents.j2", answer=answer)
+    return render("answers/documents.j2", answer=answer, with_sources=with_sources)
