@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit import set_audited
+from crm.encoding import decode_guess
 from crm.errors import InvalidInput
 from crm.models import LEAD_STATUSES, Agent, Lead
 from crm.lookup import normalise
@@ -121,13 +122,7 @@ def read_rows(path: Path) -> Iterator[list[str]]:
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = decode_guess(path.read_bytes())
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:

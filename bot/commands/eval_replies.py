@@ -10,6 +10,7 @@ white space first. Nothing here touches the database.
 from __future__ import annotations
 
 from bot.commands import eval_group
+from crm.encoding import decode_guess
 
 import difflib
 import json
@@ -196,7 +197,7 @@ def _strip_item(item: Item, raw: bytes) -> str:
         from handlers.email_in.parsing import parse_email
 
         return parse_email(raw).visible_text
-    text = _decode(raw)
+    text = decode_guess(raw)
     return visible_text_html(text) if item.kind == "html_reply" else visible_text(text)
 
 
@@ -209,15 +210,6 @@ def _is_whole_message(name: str, raw: bytes) -> bool:
         return False
     lowered = head.lower()
     return any(b"\n" + h in b"\n" + lowered for h in _MESSAGE_HEADERS)
-
-
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
 
 
 def _share(results: list[bool]) -> float:

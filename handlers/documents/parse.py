@@ -7,6 +7,8 @@ line per row, ``Header: value; Header: value``, so a row reads as a sentence.
 """
 from __future__ import annotations
 
+from crm.encoding import decode_guess
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +51,7 @@ def parse_file(path: Path) -> ParsedDocument:
         raise UnreadableDocument(f"{path.name}: unsupported file type")
     if kind == "pdf":
         return parse_pdf(path)
-    text = decode(path.read_bytes())
+    text = decode_guess(path.read_bytes())
     return parse_text_as(kind, text)
 
 
@@ -61,15 +63,6 @@ def parse_text_as(kind: str, text: str) -> ParsedDocument:
     if kind == "text":
         return parse_plain(text)
     raise UnreadableDocument(f"unsupported document kind {kind!r}")
-
-
-def decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
 
 
 # -- front matter ------------------------------------------------------------------------------

@@ -17,25 +17,17 @@ from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from bot.context import AppContext
 from bot.settings import Settings
 from crm import migrate
+from tests.conftest import _postgres_url_with_schema
 from crm.db import make_engine
 from crm.models import Agent, Base, FollowUp, Interaction, Lead
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "brain" / "team.json"
 KEEP_TABLES = {"schema_registry", "alembic_version", "checkpoint_migrations"}
 CHECKPOINT_TABLES = ("checkpoints", "writes", "checkpoint_blobs", "checkpoint_writes")
-
-
-def _with_schema(url: str, schema: str) -> str:
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.set(query={**parsed.query, "options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +37,11 @@ def brain_db_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
         yield f"sqlite:///{tmp_path_factory.mktemp('brain') / 'crmbot.sqlite3'}"
         return
     schema = f"crmbot_brain_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(_with_schema(wanted, "public"))
+    admin = create_engine(_postgres_url_with_schema(wanted, "public"))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _with_schema(wanted, schema)
+        yield _postgres_url_with_schema(wanted, schema)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
