@@ -216,7 +216,7 @@ class Plan(Base):
     conversation_key: Mapped[str] = mapped_column(String(200), index=True)
     agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
     channel: Mapped[str] = mapped_column(String(20))
-    source: Mapped[str] = mapped_column(String(20), default="agent")  # agent | lead_reply
+    source: Mapped[str] = mapped_column(String(20), default="agent")  # agent | lead_reply | campaign | undo
     actions: Mapped[list[Any]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="pending")

@@ -15,11 +15,13 @@ from typing import Any, Callable, Mapping
 from langgraph.types import Command
 
 from bot.brain import replies
+from bot.brain.campaigns import CampaignDesk
 from bot.brain.checkpoint import Checkpointer, open_checkpointer, prune
 from bot.brain.fixed import fixed_command, parse_choice
 from bot.brain.graph import Nodes, build_graph
 from bot.messages import Message, Reply
 from crm.lookup import normalise
+from handlers.campaigns.compose import composer_from_settings
 from handlers.campaigns.transport import transport_from_settings
 from handlers.email_in.decisions import decide as decide_email
 from handlers.email_in.decisions import is_email_action
@@ -54,8 +56,11 @@ class Brain:
         self.understander = understander
         self.answerer = answerer
         settings = ctx.settings
+        campaigns = CampaignDesk(composer=lambda: composer_from_settings(settings),
+                                 transport=lambda: transport_from_settings(settings), maildir=str(settings.maildir))
         self.nodes = Nodes(sessions=ctx.sessions, understander=understander, answerer=answerer,
-                           plan_ttl_minutes=settings.plan_ttl_minutes, undo_minutes=settings.undo_minutes)
+                           plan_ttl_minutes=settings.plan_ttl_minutes, undo_minutes=settings.undo_minutes,
+                           campaigns=campaigns)
         self._checkpointer: Checkpointer | None = None
         self._graph = None
         self._lock = threading.Lock()

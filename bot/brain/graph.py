@@ -2,6 +2,8 @@
 
 ```
 START ─► understand ─┬─► help · undo · decide · follow_up · stale · clarify · answer ─► END
+                     ├─► campaign ─┬─► plan ─► confirm ─► execute ─► END
+                     │             └─► END  (reading commands, refusals)
                      └─► resolve ─┬─► show ─┬─► plan ─► confirm ─► execute ─► END
                                   ├─► plan  └─► END
                                   └─► END  (refusal, unknown status, dropped)
@@ -13,6 +15,8 @@ interrupt(): in resolve "which lead?", in confirm "confirm?"
 - ``resolve`` turns understood actions into plan actions for one lead each. When a name fits
   several leads it asks which one with ``interrupt()`` and the answer continues the same plan;
   another agent's lead ends the turn with a refusal naming the owner.
+- ``campaign`` handles ``campaign …`` commands (a fixed grammar, never the understander):
+  reading ones answer at once, changing ones become a one-action plan.
 - ``plan`` stores the plan (pending); ``confirm`` waits for yes/no with ``interrupt()``;
   ``execute`` runs ``decide_plan`` in one transaction.
 
@@ -35,6 +39,8 @@ from langgraph.types import interrupt
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.brain import replies
+from bot.brain.campaigns import CampaignDesk
+from bot.campaign_grammar import is_campaign_command, parse_chat
 from bot.brain.fixed import fixed_command, status_change_word
 from crm.errors import CrmError
 from crm.models import LEAD_STATUSES, Agent, Lead
@@ -59,7 +65,7 @@ QUESTIONS = ("ask_documents", "ask_data")
 CLARIFY_BELOW = 0.55  # the understander's own threshold for asking rather than acting
 WHOLE_MESSAGE_REASONS = ("empty", "language", "too_long")
 
-Route = Literal["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve"]
+Route = Literal["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve", "campaign"]
 
 
 class BrainState(TypedDict, total=False):
@@ -120,8 +126,9 @@ class Nodes:
     """The graph's nodes. Each opens its own short transaction; none holds one across nodes."""
 
     def __init__(self, *, sessions: sessionmaker[Session], understander: Any, answerer: Any, plan_ttl_minutes: int,
-                 undo_minutes: int) -> None:
+                 undo_minutes: int, campaigns: CampaignDesk | None = None) -> None:
         self.sessions = sessions
+        self.campaigns = campaigns
         self.understander = understander
         self.answerer = answerer
         self.plan_ttl = plan_ttl_minutes
@@ -147,6 +154,8 @@ class Nodes:
             return {**out, "command": "undo"}
         if fixed in ("yes", "no", "cancel"):
             return {**out, "command": "decide"}
+        if is_campaign_command(msg.get("text") or ""):
+            return {**out, "command": "campaign"}
         now = datetime.fromisoformat(state["now"])
         with self.sessions() as s:
             agent = s.get(Agent, msg["agent_id"])
@@ -265,6 +274,25 @@ class Nodes:
                 except CrmError:
                     out.append(replies.simple("lead_not_found", "error"))
         return {"replies": _add(state, *out), "route": "plan" if state.get("draft") else "end"}
+
+    # -- campaign commands ---------------------------------------------------------------------------
+    def campaign(self, state: BrainState) -> dict[str, Any]:
+        msg = state["message"]
+        end = {"route": "end", "draft": [], "plan_id": None}
+        if self.campaigns is None:
+            return {**end, "replies": _add(state, replies.simple("campaigns_unavailable", "error"))}
+        now = datetime.fromisoformat(state["now"])
+        try:
+            request = parse_chat(msg.get("text") or "")
+            assert request is not None  # routed here because it is a campaign command
+            with self.sessions() as s:  # never committed: changes are only tried, then rolled back
+                agent = s.get(Agent, msg["agent_id"])
+                if not request.changes:
+                    return {**end, "replies": _add(state, self.campaigns.read(s, request, actor=agent))}
+                action = self.campaigns.draft(s, request, actor=agent, now=now)
+        except CrmError as exc:  # typed, user-safe refusals: bad syntax, unknown campaign, not allowed
+            return {**end, "replies": _add(state, replies.campaign_refused(exc))}
+        return {"draft": [action], "cards": [], "route": "plan", "plan_id": str(uuid.uuid4())}
 
     # -- plan, confirm, execute ---------------------------------------------------------------------
     def plan(self, state: BrainState) -> dict[str, Any]:
@@ -388,6 +416,7 @@ def build_graph(nodes: Nodes, *, checkpointer: BaseCheckpointSaver):  # noqa: AN
     for name in ("help", "undo", "decide", "follow_up", "stale", "clarify", "answer"):
         g.add_node(name, getattr(nodes, name))
         g.add_edge(name, END)
+    g.add_node("campaign", nodes.campaign)
     g.add_node("resolve", nodes.resolve)
     g.add_node("show", nodes.show)
     g.add_node("plan", nodes.plan)
@@ -395,7 +424,8 @@ def build_graph(nodes: Nodes, *, checkpointer: BaseCheckpointSaver):  # noqa: AN
     g.add_node("execute", nodes.execute)
     g.add_edge(START, "understand")
     g.add_conditional_edges("understand", nodes.route,
-                            ["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve"])
+                            ["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve", "campaign"])
+    g.add_conditional_edges("campaign", _after("route", "plan"), ["plan", END])
     g.add_conditional_edges("resolve", _after("route", "show", "plan"), ["show", "plan", END])
     g.add_conditional_edges("show", _after("route", "plan"), ["plan", END])
     g.add_conditional_edges("plan", _after("route", "confirm"), ["confirm", END])

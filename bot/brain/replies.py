@@ -39,7 +39,7 @@ def plan(p: Plan, *, ttl_minutes: int, lead_name: str | None = None) -> Reply:
 
 def outcome(o: Outcome, *, undo_minutes: int) -> Reply:
     kind = {"executed": "done", "cancelled": "info", "expired": "info", "already": "info"}.get(o.status, "error")
-    return Reply(text=render("brain/outcome.j2", o=o, undo_minutes=undo_minutes if o.source != "undo" else 0),
+    return Reply(text=render("brain/outcome.j2", o=o, undo_minutes=undo_minutes if o.source not in ("undo", "campaign") else 0),
                  kind=kind, plan_id=o.plan_id, ephemeral=kind == "error")  # type: ignore[arg-type]
 
 
@@ -58,6 +58,11 @@ def refusal(exc: Exception) -> Reply | None:
     else:
         return None
     return Reply(text=text, kind="error", ephemeral=True)
+
+
+def campaign_refused(exc: Exception) -> Reply:
+    """A campaign command refused: its typed error's own words, which are written for users."""
+    return Reply(text=render("brain/campaign/refused.j2", message=str(exc)), kind="error", ephemeral=True)
 
 
 def not_owner_view(exc: NotOwner) -> Reply:

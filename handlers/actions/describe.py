@@ -61,6 +61,12 @@ def _item(action: Mapping[str, Any], *, tz: str | None, now: datetime | None) ->
     if kind == "schedule_follow_up":
         return {"type": kind, "title": action["title"], "due": local_time(action["due_at"], tz, now=now),
                 "notes": action.get("notes") or ""}
+    if kind == "campaign":
+        p = action.get("preview") or {}
+        next_run = p.get("next_run")
+        return {"type": kind, "op": action["op"], "campaign": p.get("campaign") or action["campaign"],
+                "options": action.get("options") or {}, "preview": p,
+                "next_run": local_time(next_run, p.get("timezone"), now=now) if next_run else None}
     return {"type": kind}
 
 
@@ -69,9 +75,9 @@ def group_actions(actions: Iterable[Mapping[str, Any]], *, tz: str | None, now: 
     """Actions grouped by lead in first-mention order: [{"lead": label, "items": [...]}]."""
     groups: dict[Any, dict[str, Any]] = {}
     for a in actions:
-        key = a.get("lead_id")
+        key = a.get("lead_id") if "lead_id" in a else (a["type"], a.get("campaign"))
         if key not in groups:
-            label = (labels or {}).get(key) or a.get("lead_name") or ""
+            label = (labels or {}).get(key) or a.get("lead_name") or ""  # type: ignore[call-overload]
             groups[key] = {"lead": label, "lead_id": key, "items": []}
         groups[key]["items"].append(_item(a, tz=tz, now=now))
     return list(groups.values())

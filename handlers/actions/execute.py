@@ -14,6 +14,7 @@ from crm.audit import record, set_audited
 from crm.models import Agent, FollowUp, Interaction, Lead
 
 from handlers.actions.describe import parse_time
+from handlers.campaigns import changes as campaign_changes
 
 # The fields of a created row that the audit trail records (and undo removes again).
 INTERACTION_FIELDS = ("lead_id", "kind", "summary", "occurred_at")
@@ -33,11 +34,14 @@ def audit_created(session: Session, obj: Interaction | FollowUp, fields: tuple[s
     return n
 
 
-def apply_action(session: Session, action: Mapping[str, Any], *, lead: Lead, actor: Agent, channel: str,
+def apply_action(session: Session, action: Mapping[str, Any], *, lead: Lead | None, actor: Agent, channel: str,
                  plan_id: str, now: datetime) -> dict[str, Any]:
     """Apply ``action`` to ``lead``; returns what was done ({"audit_rows": n, ...})."""
     conf = action.get("confidence")
     kind = action["type"]
+    if kind == "campaign":
+        return campaign_changes.apply(session, action, actor=actor, channel=channel, plan_id=plan_id, now=now)
+    assert lead is not None
     if kind == "update_status":
         rows = set_audited(session, lead, {"status": action["to"]}, actor=actor, channel=channel,
                            plan_id=plan_id, confidence=conf)

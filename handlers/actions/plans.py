@@ -49,7 +49,7 @@ class Outcome:
 def _labels(session: Session, actions: Iterable[Mapping[str, Any]]) -> dict[int, str]:
     out: dict[int, str] = {}
     for a in actions:
-        lead = session.get(Lead, a["lead_id"])
+        lead = session.get(Lead, a["lead_id"]) if a.get("lead_id") is not None else None
         if lead is not None:
             out[lead.id] = lead_label(lead.name, lead.company)
     return out
@@ -62,7 +62,7 @@ def create_plan(
     agent: Agent,
     conversation_key: str,
     channel: str,
-    source: str = "agent",
+    source: str | None = None,
     ttl_minutes: int = 30,
     now: datetime | None = None,
     plan_id: str | None = None,
@@ -78,6 +78,8 @@ def create_plan(
             return existing
     now = now or utcnow()
     prepared = prepare_actions(session, actions, actor=agent, now=now)
+    if source is None:
+        source = "campaign" if all(a["type"] == "campaign" for a in prepared) else "agent"
     plan = Plan(
         id=plan_id or str(uuid.uuid4()),
         conversation_key=conversation_key[:200],
@@ -141,7 +143,7 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
     # Check again what was checked when the plan was made: the lead may have been deleted or
     # reassigned since. A plan that can no longer run is marked failed and changes nothing.
     try:
-        leads = {a["lead_id"]: _lead_for(session, a["lead_id"], actor) for a in plan.actions}
+        leads = {a["lead_id"]: _lead_for(session, a["lead_id"], actor) for a in plan.actions if "lead_id" in a}
     except NotOwner as exc:
         return _fail(session, plan, now, "not_owner", {"lead": exc.lead_name, "owner": exc.owner_name})
     except CrmError:
@@ -150,11 +152,22 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
         return _outcome(_reload(session, plan.id), "already")
     audit_rows = 0
     results = []
-    for action in plan.actions:
-        done = apply_action(session, action, lead=leads[action["lead_id"]], actor=actor, channel=channel,
-                            plan_id=plan.id, now=now)
-        audit_rows += done["audit_rows"]
-        results.append(done)
+    try:
+        with session.begin_nested():
+            for action in plan.actions:
+                done = apply_action(session, action, lead=leads.get(action.get("lead_id")), actor=actor,
+                                    channel=channel, plan_id=plan.id, now=now)
+                audit_rows += done["audit_rows"]
+                results.append(done)
+    except CrmError as exc:
+        # The thing changed since the plan was shown (a campaign cancelled meanwhile, say): the
+        # savepoint undid whatever the plan had begun, and the plan is marked failed with the reason.
+        session.execute(update(Plan).where(Plan.id == plan.id).values(status="failed")
+                        .execution_options(synchronize_session=False))
+        set_committed_value(plan, "status", "failed")
+        plan.result = {"error": "invalid", "message": str(exc)}
+        session.flush()
+        return _outcome(plan, "failed", reason="invalid", detail={"message": str(exc)})
     plan.result = {"audit_rows": audit_rows, "actions": results, "decided_by": actor.id}
     session.flush()
     return _outcome(plan, "executed", audit_rows=audit_rows)

@@ -19,7 +19,7 @@ from crm.audit import record, set_audited
 from crm.models import Agent, AuditEntry, FollowUp, Interaction, Lead, Plan
 from crm.types import UTCDateTime, utcnow
 
-UndoStatus = Literal["undone", "nothing", "too_old", "already_undone", "conflict"]
+UndoStatus = Literal["undone", "nothing", "too_old", "already_undone", "conflict", "not_undoable"]
 CREATED = {"interactions": Interaction, "follow_ups": FollowUp}
 
 
@@ -70,6 +70,9 @@ def undo_last(session: Session, *, actor: Agent, channel: str, window_minutes: i
         return UndoOutcome("nothing")
     if plan.status == "undone":
         return UndoOutcome("already_undone", plan.id, plan.summary)
+    if plan.source == "campaign":
+        # Emails already sent cannot be unsent; a campaign is stopped with pause or cancel instead.
+        return UndoOutcome("not_undoable", plan.id, plan.summary)
     if plan.decided_at is None or plan.decided_at < now - timedelta(minutes=window_minutes):
         return UndoOutcome("too_old", plan.id, plan.summary, detail={"minutes": window_minutes})
     rows = list(session.scalars(select(AuditEntry).where(AuditEntry.plan_id == plan.id).order_by(AuditEntry.id)))

@@ -17,7 +17,9 @@ from handlers.actions.describe import parse_time
 from handlers.actions.errors import InvalidAction, LeadNotFound, UnknownKind, UnknownStatus
 from handlers.actions.scope import ensure_may_act
 
-PLAN_ACTION_TYPES = ("update_status", "log_interaction", "schedule_follow_up", "opt_out")
+PLAN_ACTION_TYPES = ("update_status", "log_interaction", "schedule_follow_up", "opt_out", "campaign")
+# Actions about something other than one lead (no ``lead_id``): checked by their own handler.
+NOT_ABOUT_A_LEAD = ("campaign",)
 
 
 def normalise_status(value: object) -> str:
@@ -50,6 +52,8 @@ def prepare_action(session: Session, action: Mapping[str, Any], *, actor: Agent,
     kind = action.get("type")
     if kind not in PLAN_ACTION_TYPES:
         raise InvalidAction(reason="unknown_type", field="type")
+    if kind == "campaign":
+        return _campaign_action(action)
     lead = load_lead(session, action.get("lead_id"))
     ensure_may_act(actor, lead)
     out: dict[str, Any] = {"type": kind, "lead_id": lead.id, "lead_name": lead.name}
@@ -74,6 +78,18 @@ def prepare_action(session: Session, action: Mapping[str, Any], *, actor: Agent,
     if action.get("confidence") is not None:
         out["confidence"] = float(action["confidence"])
     return out
+
+
+def _campaign_action(action: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign change, already checked by ``handlers.campaigns.changes.preview``."""
+    from handlers.campaigns.changes import OPS
+
+    if action.get("op") not in OPS:
+        raise InvalidAction(reason="unknown_type", field="op")
+    if not str(action.get("campaign") or "").strip():
+        raise InvalidAction(reason="missing", field="campaign")
+    return {"type": "campaign", "op": action["op"], "campaign": str(action["campaign"]),
+            "options": dict(action.get("options") or {}), "preview": dict(action.get("preview") or {})}
 
 
 def prepare_actions(session: Session, actions: Iterable[Mapping[str, Any]], *, actor: Agent,

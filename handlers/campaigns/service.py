@@ -31,6 +31,7 @@ from handlers.campaigns import outbox
 from handlers.campaigns.compose import Composer
 from handlers.campaigns.message import OutgoingEmail, as_email_message, campaign_message_id
 from handlers.campaigns.outbox import agent_fields, lead_fields
+from handlers.campaigns.render import Renderer
 from handlers.campaigns.stats import CampaignStats, campaign_stats
 from handlers.campaigns.transport import Transport
 
@@ -149,7 +150,8 @@ def create_campaign(
     name: str,
     sender: str,
     audience: dict[str, Any],
-    composer: Composer,
+    composer: Composer | None = None,
+    renderer: Renderer | None = None,
     template: str | None = None,
     template_source: str | None = None,
     template_label: str | None = None,
@@ -159,7 +161,8 @@ def create_campaign(
     options: dict[str, Any] | None = None,
     actor: Agent | None,
 ) -> CampaignView:
-    """A draft campaign. The template is checked now (a refused one is never saved)."""
+    """A draft campaign. The template is checked now (a refused one is never saved) by ``renderer``
+    (default: the composer's, else the templates in templates/campaigns/)."""
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput("a campaign needs a name of at most 200 characters")
@@ -167,11 +170,12 @@ def create_campaign(
         raise InvalidInput(f"a campaign named {name!r} already exists")
     if (template is None) == (template_source is None):
         raise InvalidInput("give either a template name or a template file")
+    renderer = renderer or (composer.renderer if composer is not None else Renderer())
     if template_source is not None:
-        composer.renderer.load(source=template_source, label=template_label or "template")
+        renderer.load(source=template_source, label=template_label or "template")
         template_name = (template_label or "file")[:300]
     else:
-        composer.renderer.load(name=template)
+        renderer.load(name=template)
         template_name = str(template)
     _check_sender(sender)
     _zone(timezone_name)
@@ -340,7 +344,7 @@ def send_test(session: Session, name_or_id: str | int, *, to_agent: Agent, compo
     message_id = campaign_message_id(composer.domain, token)
     composed = composer.compose(
         info, lead=lead_fields(lead), agent=agent_fields(lead.owner) if lead.owner else None, lead_token=token,
-        to_address=to_agent.email, message_id=message_id, extra_headers=(TEST_HEADER,),
+        to_address=to_agent.email, to_name=to_agent.name, message_id=message_id, extra_headers=(TEST_HEADER,),
     )
     email: OutgoingEmail = composed.email
     try:

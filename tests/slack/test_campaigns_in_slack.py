@@ -1,0 +1,69 @@
+"""`/crm campaign …` in Slack: signed requests to the real Bolt app, the real brain and database,
+and the fake Web API recording what the bot posted."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm.models import AuditEntry, Campaign, OutboxMessage
+from crm.types import utcnow
+from handlers.campaigns import outbox
+from tests.slack.slackfake import action_body, action_payload, all_text, button, buttons, command_body, is_plan
+
+
+def _command(server, text: str, trigger: str, user: str = "U0ALEX"):  # noqa: ANN001, ANN202
+    resp = server.command(command_body(text, trigger_id=trigger, user=user,
+                                       response_url=server.api.response_url(trigger)))
+    assert resp.status_code == 200 and resp.content == b""
+
+
+def _press(server, call, label: str, trigger: str):  # noqa: ANN001, ANN202
+    blocks = call.params["blocks"]
+    payload = action_payload(button(blocks, label), message_blocks=blocks, channel=call.params["channel"],
+                             message_ts="ts-1", user="U0ALEX", response_url=server.api.response_url(trigger),
+                             trigger_id=trigger)
+    assert server.action(action_body(payload)).status_code == 200
+
+
+def _campaign(sessions) -> Campaign | None:  # noqa: ANN001
+    with sessions() as s:
+        return s.scalars(select(Campaign)).first()
+
+
+def test_a_campaign_is_created_only_after_the_confirm_button(slack_server, team):
+    _command(slack_server, "campaign create “Spring launch” --template new_launch --status contacted", "c.1")
+    call = slack_server.api.wait_for("chat.postMessage", where=is_plan)[0]
+    text = all_text(call.params["blocks"])
+    assert 'create campaign "Spring launch" as a draft' in text and "1 lead in its audience" in text
+    assert "Alex Morgan &lt;alex@agency.example&gt;" in text  # escaped for mrkdwn
+    assert _campaign(team) is None
+    _press(slack_server, call, "Confirm", "p.1")
+    updated = slack_server.api.wait_for("chat.update")[0]
+    assert not buttons(updated.params["blocks"]) and "Done by <@U0ALEX>" in all_text(updated.params["blocks"])
+    campaign = _campaign(team)
+    assert campaign.name == "Spring launch" and campaign.state == "draft"
+    with team() as s:
+        assert set(s.scalars(select(AuditEntry.channel).where(AuditEntry.entity == "campaigns"))) == {"slack"}
+
+
+def test_a_refused_campaign_command_is_shown_only_to_the_asker(slack_server, team):
+    _command(slack_server, "campaign schedule Nothing Here --now", "r.1")
+    refusal = slack_server.api.wait_for("chat.postEphemeral")[0]
+    assert refusal.params["user"] == "U0ALEX" and "no campaign named 'Nothing Here'" in refusal.params["text"]
+    assert slack_server.api.of("chat.postMessage") == []
+
+
+def test_stats_in_slack_show_the_numbers_and_the_funnel(slack_server, team):
+    _command(slack_server, "campaign create Autumn --template new_launch", "s.1")
+    _press(slack_server, slack_server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", "s.2")
+    slack_server.api.wait_for("chat.update")
+    with team.begin() as s:
+        campaign = s.scalars(select(Campaign)).one()
+        outbox.start(s, campaign, domain="crmbot.test", now=utcnow())
+        campaign.state, campaign.started_at = "running", utcnow()
+        for row in s.scalars(select(OutboxMessage)):
+            row.state, row.sent_at = "sent", utcnow()
+    _command(slack_server, "campaign stats Autumn", "s.3")
+    posted = slack_server.api.wait_for("chat.postMessage", 2)[-1]
+    text = all_text(posted.params["blocks"])
+    assert "*Autumn* (running): 2 of 2 sent." in text
+    assert "Goals reached" in text and "```" in text and "█" * 20 in text
