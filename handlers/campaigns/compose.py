@@ -80,14 +80,16 @@ class Composer:
         }
 
     def compose(self, info: CampaignInfo, *, lead: dict[str, Any], agent: dict[str, Any] | None, lead_token: str,
-                to_address: str, message_id: str, extra_headers: tuple[tuple[str, str], ...] = ()) -> Composed:
+                to_address: str, message_id: str, extra_headers: tuple[tuple[str, str], ...] = (),
+                to_name: str | None = None) -> Composed:
+        """The email for ``lead``, addressed to ``to_address`` (and ``to_name``, by default the lead's name)."""
         context = self.context(info, lead=lead, agent=agent, lead_token=lead_token)
         rendered = self.renderer.render(info.template, context)
         reply = reply_address(self.domain, lead_token)
         email = build_email(
             sender=info.sender,
             to_address=to_address,
-            to_name=lead.get("name"),
+            to_name=to_name or lead.get("name"),
             subject=rendered.subject,
             text=rendered.text,
             html=rendered.html,
