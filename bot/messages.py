@@ -51,6 +51,7 @@ class Reply:
     sources: tuple[Source, ...] = ()
     table: tuple[tuple[str, ...], ...] = ()  # first row is the header
     ephemeral: bool = False  # only the asker should see it (errors, refusals)
+    image: str | None = None  # a PNG on this machine shown with the reply (a chart): uploaded to Slack, named in the console
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,4 +66,5 @@ class Reply:
             sources=tuple(Source(**s) for s in d.get("sources", ())),
             table=tuple(tuple(r) for r in d.get("table", ())),
             ephemeral=d.get("ephemeral", False),
+            image=d.get("image"),
         )

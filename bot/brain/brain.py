@@ -57,7 +57,8 @@ class Brain:
         self.answerer = answerer
         settings = ctx.settings
         campaigns = CampaignDesk(composer=lambda: composer_from_settings(settings),
-                                 transport=lambda: transport_from_settings(settings), maildir=str(settings.maildir))
+                                 transport=lambda: transport_from_settings(settings), maildir=str(settings.maildir),
+                                 charts=settings.data_dir / "charts")
         self.nodes = Nodes(sessions=ctx.sessions, understander=understander, answerer=answerer,
                            plan_ttl_minutes=settings.plan_ttl_minutes, undo_minutes=settings.undo_minutes,
                            campaigns=campaigns)

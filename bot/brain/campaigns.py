@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from crm.models import Agent
 from handlers.campaigns import changes, service
 from handlers.campaigns.compose import Composer
 from handlers.campaigns.render import Renderer
-from handlers.campaigns.stats import FUNNEL, CampaignStats
+from handlers.campaigns.stats import FUNNEL, CampaignStats, funnel_chart
 from handlers.campaigns.transport import SendError, Transport
 
 PREVIEW_TEXT_MAX = 2500
@@ -39,6 +40,7 @@ class CampaignDesk:
     composer: Callable[[], Composer]
     transport: Callable[[], Transport]
     maildir: str = ""
+    charts: Path | None = None  # where funnel charts are drawn (none: numbers only)
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, session: Session, request: CampaignRequest, *, actor: Agent) -> Reply:
@@ -62,8 +64,11 @@ class CampaignDesk:
             if stats.audience == 0 and stats.state in ("draft", "scheduled", "paused"):
                 campaign = service.get_campaign(session, name, actor=actor)
                 waiting_for_start = service.view(session, campaign, with_audience=True)
-            return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=waiting_for_start),
-                         table=funnel_table(stats) if waiting_for_start is None else ())
+            if waiting_for_start is not None:
+                return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=waiting_for_start))
+            chart = funnel_chart(stats, self.charts / f"campaign-{stats.campaign_id}-funnel.png") if self.charts else None
+            return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=None), table=funnel_table(stats),
+                         image=str(chart) if chart else None)
         if op == "preview":
             p = service.preview_campaign(session, name, lead_query=o["lead"], composer=self.composer(), actor=actor)
             text = p.text if len(p.text) <= PREVIEW_TEXT_MAX else p.text[:PREVIEW_TEXT_MAX] + "…"

@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -174,6 +175,8 @@ def test_stats_show_the_funnel_once_emails_went_out(team, make_brain):
     rows = {r[0]: r[1:] for r in stats.table[1:]}
     assert rows["Audience"][:2] == ("2", "100%") and rows["Sent"][:2] == ("1", "50%")
     assert rows["Audience"][2] == "█" * 20 and rows["Sent"][2] == "█" * 10
+    chart = Path(stats.image)
+    assert chart.name == f"campaign-{campaign.id}-funnel.png" and chart.read_bytes().startswith(b"\x89PNG\r\n")
 
 
 def test_test_email_goes_to_the_agent_asking_without_a_plan(team, make_brain, tmp_path):

@@ -60,7 +60,9 @@ class FakeSlackApi:
                 raw = self.rfile.read(length) if length else b""
                 params: dict[str, Any] = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
                 ctype = self.headers.get("content-type") or ""
-                if raw and "json" in ctype:
+                if parsed.path.startswith("/upload/"):
+                    params["bytes"] = raw  # a file's content, as Slack's upload URL receives it
+                elif raw and "json" in ctype:
                     params.update(json.loads(raw))
                 elif raw:
                     params.update({k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()})
@@ -99,6 +101,8 @@ class FakeSlackApi:
             self._cond.notify_all()
         if method.startswith("response/"):
             return 200, "ok"
+        if method.startswith("upload/"):
+            return 200, f"OK - {len(params.get('bytes') or b'')}"
         if method in self.failures:
             return 200, {"ok": False, "error": self.failures[method]}
         body: dict[str, Any] = {"ok": True}
@@ -111,6 +115,12 @@ class FakeSlackApi:
             body.update(channel=params.get("channel"), ts=params.get("ts"))
         elif method == "chat.postEphemeral":
             body.update(message_ts=f"1700002000.{next(self._ts):06d}")
+        elif method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            body.update(file_id=file_id, upload_url=f"http://127.0.0.1:{self.server.server_address[1]}/upload/{file_id}")
+        elif method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            body.update(files=[{"id": f["id"], "title": f.get("title")} for f in files])
         elif method == "users.info":
             user = params.get("user")
             if user not in self.users:

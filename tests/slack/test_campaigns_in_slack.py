@@ -67,3 +67,27 @@ def test_stats_in_slack_show_the_numbers_and_the_funnel(slack_server, team):
     text = all_text(posted.params["blocks"])
     assert "*Autumn* (running): 2 of 2 sent." in text
     assert "Goals reached" in text and "```" in text and "█" * 20 in text
+    # The funnel chart goes up as a PNG under the message, in the same channel.
+    url = slack_server.api.wait_for("files.getUploadURLExternal")[0]
+    assert url.params["filename"] == f"campaign-{campaign.id}-funnel.png"
+    done = slack_server.api.wait_for("files.completeUploadExternal")[0]
+    uploaded = [c for c in slack_server.api.calls if c.method.startswith("upload/")]
+    assert len(uploaded) == 1 and uploaded[0].params["bytes"].startswith(b"\x89PNG\r\n")
+    assert done.params["channel_id"] == "C0SALES" and "Autumn" in done.params["files"]
+
+
+def test_without_the_files_scope_the_stats_still_arrive_without_the_picture(slack_server, team):
+    slack_server.api.failures["files.getUploadURLExternal"] = "missing_scope"
+    _command(slack_server, "campaign create Autumn --template new_launch", "m.1")
+    _press(slack_server, slack_server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", "m.2")
+    slack_server.api.wait_for("chat.update")
+    with team.begin() as s:
+        campaign = s.scalars(select(Campaign)).one()
+        outbox.start(s, campaign, domain="crmbot.test", now=utcnow())
+        campaign.state, campaign.started_at = "running", utcnow()
+    _command(slack_server, "campaign stats Autumn", "m.3")
+    posted = slack_server.api.wait_for("chat.postMessage", 2)[-1]
+    assert "0 of 2 sent, 2 waiting" in all_text(posted.params["blocks"])
+    slack_server.api.wait_for("files.getUploadURLExternal")
+    assert slack_server.api.of("files.completeUploadExternal") == []
+    assert slack_server.api.of("chat.postEphemeral") == []  # no error shown: the numbers are there

@@ -20,7 +20,7 @@ def test_the_manifest_declares_the_command_events_interactivity_and_scopes_the_a
     urls = {command["url"], settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]}
     assert len(urls) == 1 and urls.pop().endswith("/slack/events")
     assert set(m["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:history", "app_mentions:read", "users:read", "users:read.email", "im:write"}
+        "commands", "chat:write", "files:write", "im:history", "app_mentions:read", "users:read", "users:read.email", "im:write"}
 
 
 def test_the_slack_parts_are_wired_into_the_web_and_worker_processes():

@@ -42,6 +42,12 @@ def is_ephemeral(reply: Reply) -> bool:
     return reply.ephemeral or reply.kind == "error"
 
 
+def image_title(reply: Reply) -> str:
+    """The title of a reply's picture: its first line, without mrkdwn stars."""
+    first = (reply.text or "").strip().split("\n", 1)[0].replace("*", "")
+    return _truncate(first, 200) or "chart"
+
+
 def fallback_text(reply: Reply) -> str:
     """The plain ``text`` Slack shows in notifications and screen readers."""
     return _truncate(reply.text or "", 300)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 
 from bot.channels.slack import render
@@ -61,7 +62,30 @@ def post_reply(client: WebClient, target: Target, reply: Reply) -> Posted:
             _respond(target.response_url, text=text, blocks=blocks, response_type="ephemeral")
             return Posted(response_url=target.response_url, ephemeral=True)
         raise
-    return Posted(channel=resp.get("channel") or target.channel, ts=resp.get("ts"))
+    posted = Posted(channel=resp.get("channel") or target.channel, ts=resp.get("ts"))
+    if reply.image:
+        upload_image(client, channel=posted.channel, thread_ts=target.thread_ts, path=reply.image,
+                     title=render.image_title(reply))
+    return posted
+
+
+def upload_image(client: WebClient, *, channel: str | None, thread_ts: str | None, path: str, title: str) -> bool:
+    """Upload a chart under its message (files.getUploadURLExternal, the upload, files.completeUploadExternal:
+    https://api.slack.com/messaging/files#uploading_files). The message already carries the
+    numbers, so an app without the ``files:write`` scope only loses the picture."""
+    file = Path(path)
+    if not channel or not file.is_file():
+        return False
+    try:
+        client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=str(file), filename=file.name, title=title,
+                               alt_txt=title)
+    except SlackApiError as e:
+        log.warning("could not upload a chart to slack", extra={"error": e.response.get("error")})
+        return False
+    except SlackRequestError:
+        log.warning("could not upload a chart to slack", extra={"error": "upload refused"})
+        return False
+    return True
 
 
 def post_ephemeral(client: WebClient, target: Target, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Posted:
