@@ -32,6 +32,7 @@ FILTERS = ("status", "project", "unit-type", "source")
 WORDS = ("campaign", "campaigns")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _KEPT = "\x00"
+_DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[a-z])")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 
 
@@ -166,8 +167,10 @@ def parse_chat(text: str) -> CampaignRequest | None:
     """
     if not is_campaign_command(text):
         return None
+    # Phones and Macs turn "--at" into "—at": a dash starting a word is an option's two hyphens.
+    text = _DASHED_OPTION.sub("--", text.replace(_KEPT, "").translate(_QUOTES))
     # An apostrophe inside a word (O'Brien, O’Brien) is a letter, not a quote.
-    protected = _APOSTROPHE.sub(_KEPT, text.replace(_KEPT, "").translate(_QUOTES))
+    protected = _APOSTROPHE.sub(_KEPT, text)
     try:
         tokens = [t.replace(_KEPT, "'") for t in shlex.split(protected)]
     except ValueError:

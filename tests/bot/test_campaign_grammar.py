@@ -28,6 +28,11 @@ def test_typographic_quotes_group_words_like_straight_ones():
     assert parse_chat("campaign pause ‘Spring launch’").name == "Spring launch"
 
 
+def test_a_dash_that_autocorrect_made_of_two_hyphens_still_starts_an_option():
+    r = parse_chat("campaign schedule Spring launch —at tomorrow 9am –timezone Europe/Paris")
+    assert (r.name, r.options["at"], r.options["timezone"]) == ("Spring launch", "tomorrow 9am", "Europe/Paris")
+
+
 def test_filters_repeat_for_alternatives():
     r = parse_chat("campaign create A --template new_launch --status new --status contacted --budget-min 900k")
     assert r.options["status"] == ["new", "contacted"] and r.options["budget_min"] == "900k" and r.changes
