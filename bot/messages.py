@@ -51,7 +51,7 @@ class Reply:
     sources: tuple[Source, ...] = ()
     table: tuple[tuple[str, ...], ...] = ()  # first row is the header
     ephemeral: bool = False  # only the asker should see it (errors, refusals)
-    image: str | None = None  # a PNG on this machine shown with the reply (a chart): uploaded to Slack, named in the console
+    image: str | None = None  # a PNG on this machine shown with the reply: uploaded to Slack, named in the console
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

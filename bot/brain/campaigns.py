@@ -66,7 +66,9 @@ class CampaignDesk:
                 waiting_for_start = service.view(session, campaign, with_audience=True)
             if waiting_for_start is not None:
                 return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=waiting_for_start))
-            chart = funnel_chart(stats, self.charts / f"campaign-{stats.campaign_id}-funnel.png") if self.charts else None
+            chart = None
+            if self.charts is not None:
+                chart = funnel_chart(stats, self.charts / f"campaign-{stats.campaign_id}-funnel.png")
             return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=None), table=funnel_table(stats),
                          image=str(chart) if chart else None)
         if op == "preview":

@@ -424,7 +424,8 @@ def build_graph(nodes: Nodes, *, checkpointer: BaseCheckpointSaver):  # noqa: AN
     g.add_node("execute", nodes.execute)
     g.add_edge(START, "understand")
     g.add_conditional_edges("understand", nodes.route,
-                            ["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve", "campaign"])
+                            ["help", "undo", "decide", "follow_up", "stale", "clarify", "answer", "resolve",
+                             "campaign"])
     g.add_conditional_edges("campaign", _after("route", "plan"), ["plan", END])
     g.add_conditional_edges("resolve", _after("route", "show", "plan"), ["show", "plan", END])
     g.add_conditional_edges("show", _after("route", "plan"), ["plan", END])

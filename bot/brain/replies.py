@@ -39,7 +39,8 @@ def plan(p: Plan, *, ttl_minutes: int, lead_name: str | None = None) -> Reply:
 
 def outcome(o: Outcome, *, undo_minutes: int) -> Reply:
     kind = {"executed": "done", "cancelled": "info", "expired": "info", "already": "info"}.get(o.status, "error")
-    return Reply(text=render("brain/outcome.j2", o=o, undo_minutes=undo_minutes if o.source not in ("undo", "campaign") else 0),
+    undoable = o.source not in ("undo", "campaign")  # campaign changes are stopped with pause/cancel instead
+    return Reply(text=render("brain/outcome.j2", o=o, undo_minutes=undo_minutes if undoable else 0),
                  kind=kind, plan_id=o.plan_id, ephemeral=kind == "error")  # type: ignore[arg-type]
 
 

@@ -68,7 +68,8 @@ def preview(session: Session, op: str, name: str, options: Mapping[str, Any], *,
     if op != "create":
         current = service.get_campaign(session, name, actor=actor)
         was = current.state
-        waiting = sum(n for state, n in outbox.counts(session, current.id).by_state.items() if state in outbox.OPEN_STATES)
+        by_state = outbox.counts(session, current.id).by_state
+        waiting = sum(n for state, n in by_state.items() if state in outbox.OPEN_STATES)
     after = change(session, op, name, options, actor=actor, now=now)
     session.rollback()
     size = after.audience_size
