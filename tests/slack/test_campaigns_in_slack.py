@@ -29,6 +29,20 @@ def _campaign(sessions) -> Campaign | None:  # noqa: ANN001
         return s.scalars(select(Campaign)).first()
 
 
+def _started_campaign(server, sessions, name: str, *, sent: bool) -> Campaign:  # noqa: ANN001
+    """Created through Slack (plan, Confirm), then started as the worker would; every email sent if ``sent``."""
+    _command(server, f"campaign create {name} --template new_launch", f"{name}.create")
+    _press(server, server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", f"{name}.confirm")
+    server.api.wait_for("chat.update")
+    with sessions.begin() as s:
+        campaign = s.scalars(select(Campaign).where(Campaign.name == name)).one()
+        outbox.start(s, campaign, domain="crmbot.test", now=utcnow())
+        campaign.state, campaign.started_at = "running", utcnow()
+        for row in s.scalars(select(OutboxMessage)) if sent else ():
+            row.state, row.sent_at = "sent", utcnow()
+    return campaign
+
+
 def test_a_campaign_is_created_only_after_the_confirm_button(slack_server, team):
     _command(slack_server, "campaign create “Spring launch” --template new_launch --status contacted", "c.1")
     call = slack_server.api.wait_for("chat.postMessage", where=is_plan)[0]
@@ -53,15 +67,7 @@ def test_a_refused_campaign_command_is_shown_only_to_the_asker(slack_server, tea
 
 
 def test_stats_in_slack_show_the_numbers_and_the_funnel(slack_server, team):
-    _command(slack_server, "campaign create Autumn --template new_launch", "s.1")
-    _press(slack_server, slack_server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", "s.2")
-    slack_server.api.wait_for("chat.update")
-    with team.begin() as s:
-        campaign = s.scalars(select(Campaign)).one()
-        outbox.start(s, campaign, domain="crmbot.test", now=utcnow())
-        campaign.state, campaign.started_at = "running", utcnow()
-        for row in s.scalars(select(OutboxMessage)):
-            row.state, row.sent_at = "sent", utcnow()
+    campaign = _started_campaign(slack_server, team, "Autumn", sent=True)
     _command(slack_server, "campaign stats Autumn", "s.3")
     posted = slack_server.api.wait_for("chat.postMessage", 2)[-1]
     text = all_text(posted.params["blocks"])
@@ -78,13 +84,7 @@ def test_stats_in_slack_show_the_numbers_and_the_funnel(slack_server, team):
 
 def test_without_the_files_scope_the_stats_still_arrive_without_the_picture(slack_server, team):
     slack_server.api.failures["files.getUploadURLExternal"] = "missing_scope"
-    _command(slack_server, "campaign create Autumn --template new_launch", "m.1")
-    _press(slack_server, slack_server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", "m.2")
-    slack_server.api.wait_for("chat.update")
-    with team.begin() as s:
-        campaign = s.scalars(select(Campaign)).one()
-        outbox.start(s, campaign, domain="crmbot.test", now=utcnow())
-        campaign.state, campaign.started_at = "running", utcnow()
+    _started_campaign(slack_server, team, "Autumn", sent=False)
     _command(slack_server, "campaign stats Autumn", "m.3")
     posted = slack_server.api.wait_for("chat.postMessage", 2)[-1]
     assert "0 of 2 sent, 2 waiting" in all_text(posted.params["blocks"])
