@@ -33,14 +33,20 @@ _CUT_IDS = re.compile(
     re.I,
 )
 _CUT_CLASSES = re.compile(r"^(?:x_)?(?:OutlookMessageHeader|ms-outlook-mobile-reference-message|zmail_extra)$", re.I)
-# Containers whose whole content is quoted text (rendered with "> ").
-_QUOTE_CLASSES = re.compile(r"^(?:x_)?(?:yahoo_quoted|protonmail_quote)$", re.I)
+# Containers whose whole content is quoted text (rendered with "> "): Gmail's (also as Outlook shows
+# it, with an "x_" prefix), Yahoo's, Proton's, Tutanota's, Yandex's and Mail.ru's.
+_GMAIL_QUOTE = re.compile(r"^(?:x_)?gmail_quote(?:_container)?$", re.I)
+_QUOTE_CLASSES = re.compile(
+    r"^(?:x_)?(?:yahoo_quoted|protonmail_quote|tutanota_quote|mail-quote-collapse|\w*wmi-quote)$", re.I
+)
 
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]*>")
 _FORWARD_START = re.compile(r"^[-\s]*(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht|"
-                            r"Message transféré|Mensaje reenviado|Messaggio inoltrato)", re.I)
+                            r"Message transféré|Mensaje reenviado|Messaggio inoltrato|Mensagem encaminhada|"
+                            r"Doorgestuurd bericht|Vidarebefordrat meddelande|Videresendt|Przekazana wiadomość|"
+                            r"Wiadomość przekazana dalej|Пересылаемое сообщение|Пересланное сообщение)", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
 
 
@@ -127,20 +133,24 @@ def _quote_containers(soup: BeautifulSoup) -> set[int]:
     found: set[int] = set()
     for tag in soup.find_all(["div", "blockquote"]):
         classes = _classes(tag)
-        if tag.name == "div" and "gmail_quote" in classes and tag.find_parent("div", class_="gmail_quote") is None:
+        if tag.name == "div" and any(_GMAIL_QUOTE.match(c) for c in classes) and not _inside_gmail_quote(tag):
             if not _FORWARD_START.match(tag.get_text(" ", strip=True)[:200]):
                 found.add(id(tag))
-        elif tag.name == "div" and any(_QUOTE_CLASSES.match(c) for c in classes):
+        elif any(_QUOTE_CLASSES.match(c) for c in classes):
             found.add(id(tag))
         elif tag.name == "blockquote" and str(tag.get("type") or "").lower() == "cite":
             found.add(id(tag))
     top_level = [
         b for b in soup.find_all("blockquote")
-        if "gmail_quote" not in _classes(b) and b.find_parent("blockquote") is None
+        if not any(_GMAIL_QUOTE.match(c) for c in _classes(b)) and b.find_parent("blockquote") is None
     ]
     if top_level:
         found.add(id(top_level[-1]))
     return found
+
+
+def _inside_gmail_quote(tag: Tag) -> bool:
+    return any(any(_GMAIL_QUOTE.match(c) for c in _classes(parent)) for parent in tag.find_parents("div"))
 
 
 def _walk(node: Tag, out: _Writer, cut_marker: str | None, pre: bool, quotes: set[int]) -> bool:

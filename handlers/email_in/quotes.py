@@ -16,7 +16,13 @@ is kept whole: the forwarded text is what the sender means to share.
 
 Signatures are stripped only at the very bottom of the message ("-- " per RFC 3676 section
 4.3, "Sent from my iPhone" and its translations, mailing-list footers). A signature that sits
-above quoted history is left alone, as talon does: it is part of what the sender typed.
+above ">" quoted history is left alone, as talon does: it is part of what the sender typed. A
+phone's "Sent from my …" line above unquoted text is different: a phone appends it at the end
+of what was typed, so the text under it is the original message pasted below, and the line
+starts the history.
+
+A splitter is recognised by its wording in many languages, and also by its shape: a short line
+naming an address, a day and a time and ending with a colon introduces a quote in any language.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ MAX_PATTERN_LINE = 1000
 SPLITTER_MAX_LINES = 6
 SIGNATURE_MAX_LINES = 15
 SHORT_SIGNATURE_MAX_LINES = 6
+ATTRIBUTION_MAX_CHARS = 250
 
 # The HTML renderer writes this line where a client's quote container begins.
 CUT_MARKER = "\ue000quoted-history\ue000"
@@ -43,8 +50,12 @@ _QUOTE_LINE = re.compile(r"^[ \t]*>")
 _QUOTE_PREFIX = re.compile(r"^(?:> ?)+")
 _ENDS_LIKE_ATTRIBUTION = re.compile(r"(?:[:：\-]|" + markers.WROTE_RE + r"[\s:：.*\-]*)\s*$", re.I)
 _EMAIL = re.compile(markers.EMAIL_RE)
+# "Name <name@example.com>" or a bare address, alone: who wrote the quoted message.
+_SENDER = re.compile(r"^\s*(?:[^<>@\n]{0,60}<\s*" + markers.EMAIL_RE + r"\s*>|" + markers.EMAIL_RE + r")\s*$")
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
+# A question, an exclamation or a full stop before a capital: prose, not an attribution line.
+_SENTENCE_INSIDE = re.compile(r"[?!]|[.;]\s+[A-Z]")
 _LINK_OPEN = re.compile(r"[(<]\s*(?:https?://|www\.)[^)>\s]*$")
 _LINK_START = re.compile(r"^\s*[(<]?\s*(?:https?://|www\.)")
 # RFC 3676 section 4.3: "-- " alone on a line; "--" is its common mangled form.
@@ -53,6 +64,7 @@ _RFC_DELIMITER = re.compile(r"^--\s*$")
 _RULE = re.compile(r"^\s*(?:-{2,}|_{2,}|—{1,}|–{2,})\s*$")
 RULED_SIGNATURE_MAX_LINES = 10
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s")
+_DASH_ITEM = re.compile(r"^\s*-{1,2}\s*\w")
 
 
 def visible_text(text: str) -> str:
@@ -101,6 +113,9 @@ def _split_shared_lines(lines: list[str]) -> list[str]:
                 and _WROTE_AT_END.search(line[-80:])):
             for match in _INTRO_WORD.finditer(line):
                 before, splitter = line[: match.start()].rstrip(), line[match.start():]
+                if _SENDER.match(before):
+                    out.append(line)  # "Name <address> 在 <date> 写道：": the sender opens the attribution
+                    break
                 if before.strip() and _looks_dated(splitter) and markers.ON_DATE_WROTE.match(splitter):
                     out.append(before)
                     out.append(splitter)
@@ -144,6 +159,7 @@ def _mark(lines: list[str]) -> list[str]:
         i += 1
     _mark_attributions_above_quotes(lines, marks)
     _mark_wrapped_lines_in_quotes(lines, marks)
+    _mark_device_signatures_above_history(lines, marks)
     return marks
 
 
@@ -159,8 +175,10 @@ def _splitter_span(lines: list[str], i: int) -> int:
     if not _worth_trying(first, lines, i):
         return 0
     window: list[str] = []
+    contiguous = True
     for j in range(i, min(i + SPLITTER_MAX_LINES, len(lines))):
         current = lines[j].strip()
+        contiguous = contiguous and bool(current)
         if j > i:
             if len(lines[j]) > MAX_PATTERN_LINE or markers.INTRO_START.match(lines[j]):
                 break
@@ -177,7 +195,7 @@ def _splitter_span(lines: list[str], i: int) -> int:
             continue
         if j > i and _SENTENCE_END.search(first) and not markers.INTRO_START.match(line):
             break
-        if _is_attribution(joined):
+        if _is_attribution(joined) or (contiguous and _is_dated_address_line(joined)):
             if j > i and not _can_open_attribution(first):
                 return 0  # the attribution starts on a later line; this one is the sender's text
             return j - i + 1
@@ -217,6 +235,21 @@ def _is_attribution(joined: str) -> bool:
     return bool(markers.DATE_FIRST_ATTRIBUTION.match(joined))
 
 
+def _is_dated_address_line(joined: str) -> bool:
+    """A short line naming an address, a day and a time and ending with a colon introduces a
+    quote whatever its language: "11:00 AM, November 17, 2021, "John" <john@example.com>:",
+    "Wiadomość napisana przez Jan <jan@example.com> w dniu 17.01.2023, o godz. 11:09:"."""
+    stripped = joined.strip()
+    return (
+        len(stripped) <= ATTRIBUTION_MAX_CHARS
+        and stripped.endswith((":", "："))
+        and not _SENTENCE_INSIDE.search(stripped)
+        and bool(_EMAIL.search(stripped))
+        and bool(markers.DAY.search(stripped))
+        and bool(markers.CLOCK_TIME.search(stripped))
+    )
+
+
 def _header_block_span(lines: list[str], i: int) -> int:
     """Lines of an Outlook-style header block starting at ``i``: at least two different header
     names, one of them the sender or the date, one header per line (a value may wrap once)."""
@@ -248,6 +281,8 @@ def _header_block_span(lines: list[str], i: int) -> int:
             wrapped = True
         j += 1
     if len(kinds) >= 2 and kinds & {"from", "date"}:
+        if "date" not in kinds and not any(line.strip() for line in lines[:i]):
+            return 0  # "From: me / To: support" opening a message is its own text, not quoted history
         return last - i + 1
     if kinds == {"from"} and last == i and _lone_sender_line(lines, i):
         return 1
@@ -313,6 +348,39 @@ def _mark_wrapped_lines_in_quotes(lines: list[str], marks: list[str]) -> None:
                 marks[i] = QUOTE
 
 
+def _mark_device_signatures_above_history(lines: list[str], marks: list[str]) -> None:
+    """A phone's "Sent from my iPhone" closes what the sender typed: unquoted text under it is the
+    original that the client pasted below (with or without an Outlook header block), so the
+    line starts the history. Above a ">" quote it stays, as talon keeps it."""
+    n = len(lines)
+    typed_above = False
+    for i, mark in enumerate(marks):
+        if mark == QUOTE:
+            typed_above = False
+            continue
+        if mark != TEXT:
+            continue
+        if not typed_above or not markers.DEVICE_SIGNATURE.match(lines[i]):
+            typed_above = True
+            continue
+        j = _next_non_empty(marks, i + 1)
+        if j is None or marks[j] in (QUOTE, FORWARD):
+            continue
+        if marks[j] == SPLIT:
+            k = j
+            while k < n and marks[k] == SPLIT:
+                k += 1
+            k = _next_non_empty(marks, k)
+            if k is None or marks[k] == QUOTE:
+                continue
+        marks[i] = SPLIT
+        return
+
+
+def _next_non_empty(marks: list[str], start: int) -> int | None:
+    return next((k for k in range(start, len(marks)) if marks[k] != EMPTY), None)
+
+
 # --- deciding what stays ---------------------------------------------------------------------
 
 def _quotes_are_real(marks: list[str]) -> bool:
@@ -368,7 +436,9 @@ def _drop_from(keep: list[bool], start: int) -> None:
 
 def _drop_separators_above(lines: list[str], marks: list[str], keep: list[bool], i: int) -> None:
     j = i - 1
-    while j >= 0 and keep[j] and (marks[j] == EMPTY or markers.SEPARATOR.match(lines[j])):
+    while j >= 0 and keep[j] and (
+        marks[j] == EMPTY or markers.SEPARATOR.match(lines[j]) or markers.DASHED_TITLE.match(lines[j])
+    ):
         if marks[j] != EMPTY:
             keep[j] = False
         j -= 1
@@ -406,17 +476,26 @@ def _signature_start(lines: list[str], kept: list[int]) -> int | None:
             return index
         if _RFC_DELIMITER.match(line):
             return index
-        if markers.SIGNATURE_DELIMITER.match(line) or _RULE.match(line):
+        if (markers.SIGNATURE_DELIMITER.match(line) or _RULE.match(line)) and not _in_dash_list(lines, kept, index):
             block = [lines[i] for i in bottom[position + 1:]]
             if len(block) <= RULED_SIGNATURE_MAX_LINES and not any(_is_prose(b) for b in block):
                 return index
         if markers.DASH_NAME.match(line) and size == 1:
             above = lines[kept[kept.index(index) - 1]]
-            if not _LIST_ITEM.match(above) and not above.lstrip().startswith("-"):
+            if not _LIST_ITEM.match(above) and not above.lstrip().startswith(("-", "–", "—")):
                 return index
         if size >= SHORT_SIGNATURE_MAX_LINES and not _could_be_signature_line(line):
             return None
     return None
+
+
+def _in_dash_list(lines: list[str], kept: list[int], index: int) -> bool:
+    """"-- first point" between other lines that start with a dash is a list item."""
+    if not _DASH_ITEM.match(lines[index]):
+        return False
+    position = kept.index(index)
+    neighbours = [lines[kept[p]] for p in (position - 1, position + 1) if 0 <= p < len(kept)]
+    return any(_DASH_ITEM.match(line) for line in neighbours)
 
 
 def _could_be_signature_line(line: str) -> bool:
