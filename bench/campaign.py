@@ -269,7 +269,8 @@ def main() -> None:
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--sink-pid", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=10, help="alternating baseline/campaign rounds")
-    ap.add_argument("--compose-ahead", type=int, default=8, help="messages rendered ahead on a thread (0: none)")
+    ap.add_argument("--compose-ahead", type=int, default=8,
+                    help="messages claimed and rendered ahead while the SMTP server answers (0: none)")
     args = ap.parse_args()
     if args.sink:
         run_sink(args.sink)

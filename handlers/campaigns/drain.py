@@ -11,17 +11,20 @@ After ``max_consecutive_failures`` failed attempts in a row the campaign pauses 
 and Mautic do the same): a broken relay or a broken template then costs a few messages, not the
 whole audience.
 
-Rendering runs a few messages ahead on a helper thread while the current one is on the wire
-(``compose_ahead``). A campaign's ``rate_per_second`` is kept by each drainer: with several
-workers sending one campaign, its overall rate can reach that many times the setting.
+Claiming and rendering run a few messages ahead (``compose_ahead``) in the time the SMTP server
+takes to answer each command, on the same thread: a helper thread would wait for the
+interpreter lock while the server's reply sits unread. A campaign's ``rate_per_second`` is kept
+by each drainer: with several workers sending one campaign, its overall rate can reach that many
+times the setting.
 """
 from __future__ import annotations
 
 import logging
 import math
-import queue
 import threading
 import time
+from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,18 +83,21 @@ class _Batch:
     bounced: list[int] = field(default_factory=list)  # lead ids whose address does not exist
     trailing_failures: int = 0
     any_success: bool = False
+    outcomes: int = 0
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.failures)
+        return self.outcomes
 
     def success(self, outbox_id: int) -> None:
         self.sent.append(outbox_id)
         self.trailing_failures = 0
         self.any_success = True
+        self.outcomes += 1
 
     def failure(self, failure: Failure, *, lead_id: int | None = None, bounce: bool = False) -> None:
         self.failures.append(failure)
         self.trailing_failures += 1
+        self.outcomes += 1
         if bounce and lead_id is not None:
             self.bounced.append(lead_id)
 
@@ -181,8 +187,12 @@ class Drainer:
         sent = 0
         pipeline = _Pipeline(claim=lambda n: self._claim(campaign_id, n), compose=self._compose, info=info,
                              batch_size=batch_size, total=turn, depth=self.policy.compose_ahead)
-        with pipeline as items:
-            for claim, outcome in items:
+        # A transport that can run other work while the server answers (SmtpTransport) does
+        # the pipeline's next steps then; otherwise they run in line.
+        while_waiting = getattr(self.transport, "while_waiting", None)
+        overlap = while_waiting(pipeline.ahead) if while_waiting is not None and pipeline.depth else nullcontext()
+        with overlap:
+            for claim, outcome in pipeline:
                 if self.stop.is_set():
                     break
                 if interval:
@@ -198,8 +208,8 @@ class Drainer:
                     last_flush = time.monotonic()
                     if state != "running":
                         break
-        # The helper has stopped. Outcomes first, then whatever is still claimed but unsent
-        # (a pause, a stop, rows claimed ahead) goes back untouched.
+        # Outcomes first, then whatever is still claimed but unsent (a pause, a stop, rows
+        # claimed or composed ahead) goes back untouched.
         state = self._flush(campaign_id, report)
         self._give_back_all()
         if state == "cancelled":
@@ -257,8 +267,9 @@ class Drainer:
                     failures=batch.failures, trailing_failures=batch.trailing_failures,
                     any_success=batch.any_success, retry=self.policy.retry, now=now,
                 )
-                for lead in session.scalars(select(Lead).where(Lead.id.in_(batch.bounced))):
-                    set_audited(session, lead, {"email_bouncing": True}, actor=None, channel="email")
+                if batch.bounced:
+                    for lead in session.scalars(select(Lead).where(Lead.id.in_(batch.bounced))):
+                        set_audited(session, lead, {"email_bouncing": True}, actor=None, channel="email")
                 outbox.heartbeat(session, worker=self.worker_id, now=now)
         except Exception:
             # Keep the outcomes (and the journal) for the next attempt; the claims stay ours.
@@ -353,82 +364,64 @@ class Drainer:
 
 
 class _Pipeline:
-    """Claims and composes the next messages on a helper thread while the current one is on
-    the wire.
+    """The next messages of a turn: claimed in batches, composed one at a time, in order.
 
     Sending is mostly waiting for the server; claiming and rendering are database work and CPU.
-    Overlapping them keeps the cost per message close to the SMTP round trips alone. The queue
-    is short and the next batch is claimed only when the last one is composed, so the helper
-    never runs far ahead of a pause. With ``depth`` 0 everything runs in line, one at a time.
+    The transport calls ``ahead`` while it waits for a reply, and each call does one step (compose
+    one message, or claim the next batch once the last one is composed) until ``depth`` messages
+    are ready, so the cost per message comes close to the SMTP round trips alone. Iterating
+    takes the ready messages and does in line whatever was not done ahead. With ``depth`` 0
+    nothing is done ahead.
     """
-
-    _END = object()
 
     def __init__(self, *, claim: Callable[[int], list[Claim]], compose: Callable[[CampaignInfo, Claim], Composed | Failure],
                  info: CampaignInfo, batch_size: int, total: int, depth: int) -> None:
         self._claim, self._compose, self._info = claim, compose, info
-        self._batch_size, self._total, self._depth = batch_size, total, depth
-        self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
-        self._cancel = threading.Event()
+        self._batch_size, self._remaining, self.depth = batch_size, total, max(0, depth)
+        self._claimed: deque[Claim] = deque()
+        self._ready: deque[tuple[Claim, Composed | Failure]] = deque()
+        self._exhausted = False
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="campaign-compose", daemon=True)
+        self._busy = False
 
-    def _produce(self) -> Iterator[tuple[Claim, Composed | Failure]]:
-        remaining = self._total
-        while remaining > 0 and not self._cancel.is_set():
-            claims = self._claim(min(self._batch_size, remaining))
-            if not claims:
-                return
-            remaining -= len(claims)
-            for claim in claims:
-                if self._cancel.is_set():
-                    return
-                yield claim, self._compose(self._info, claim)
+    def _step(self) -> bool:
+        """Compose the next claimed message, or claim the next batch; False when there is nothing left."""
+        if self._claimed:
+            claim = self._claimed.popleft()
+            self._ready.append((claim, self._compose(self._info, claim)))
+            return True
+        if self._exhausted or self._remaining <= 0:
+            return False
+        claims = self._claim(min(self._batch_size, self._remaining))
+        if not claims:
+            self._exhausted = True
+            return False
+        self._remaining -= len(claims)
+        self._claimed.extend(claims)
+        return True
 
-    def __enter__(self) -> Iterator[tuple[Claim, Composed | Failure]]:
-        if self._depth <= 0:
-            return self._produce()
-        self._thread.start()
-        return self._results()
-
-    def _run(self) -> None:
+    def ahead(self) -> None:
+        """One step ahead, if fewer than ``depth`` messages are ready. Never raises: an error is
+        kept and raised to the loop taking the messages, after the current send is complete."""
+        if self._busy or self._error is not None or len(self._ready) >= self.depth:
+            return
+        self._busy = True
         try:
-            for item in self._produce():
-                if not self._put(item):
-                    return
-        except BaseException as exc:  # handed to the sending thread, which raises it
+            self._step()
+        except BaseException as exc:  # noqa: BLE001 - handed over to __iter__
             self._error = exc
         finally:
-            self._put(self._END)
+            self._busy = False
 
-    def _put(self, item: object) -> bool:
-        while not self._cancel.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _results(self) -> Iterator[tuple[Claim, Composed | Failure]]:
+    def __iter__(self) -> Iterator[tuple[Claim, Composed | Failure]]:
         while True:
-            item = self._queue.get()
-            if item is self._END:
-                if self._error is not None:
-                    raise self._error
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            if self._ready:
+                yield self._ready.popleft()
+            elif not self._step():
                 return
-            yield item
-
-    def __exit__(self, *exc: object) -> None:
-        self._cancel.set()
-        if self._depth <= 0:
-            return
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        self._thread.join()
 
 
 def _is_bad_mailbox(exc: SendError) -> bool:

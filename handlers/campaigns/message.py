@@ -25,6 +25,7 @@ import email.policy
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.charset import Charset
 from email.header import Header
 from email.message import EmailMessage
 from functools import lru_cache
@@ -80,38 +81,52 @@ def build_email(
     extra_headers: tuple[tuple[str, str], ...] = (),
 ) -> OutgoingEmail:
     """Build the message. ``sender`` may be ``"Name <addr>"`` or a bare address."""
-    from_header, sender_addr = sender_header(sender)
+    from_line, sender_addr, tail = _fixed_headers(sender, extra_headers)
     to_address = ascii_address(to_address)
-    headers = [
-        ("From", from_header),
-        ("To", _address(to_name, to_address)),
-        ("Subject", _encode(subject, "Subject")),
-        ("Date", _date_header(date)),
-        ("Message-ID", message_id),
-        ("Reply-To", reply_to),
+    # Values from outside (database, settings); the others are made here without line breaks,
+    # or folded by the encoder with CRLF + space only.
+    given = message_id + reply_to + list_unsubscribe_url + list_unsubscribe_mailto
+    if "\r" in given or "\n" in given:
+        raise ValueError("a header value contains a line break")
+    head = (
+        f"{from_line}"
+        f"To: {_address(to_name, to_address)}\r\n"
+        f"Subject: {_encode(subject, 'Subject')}\r\n"
+        f"Date: {_date_header(date)}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        f"Reply-To: {reply_to}\r\n"
         # Folded after the comma: two URIs rarely fit in 78 characters.
-        ("List-Unsubscribe", f"<{list_unsubscribe_url}>,\r\n <{list_unsubscribe_mailto}>"),
+        f"List-Unsubscribe: <{list_unsubscribe_url}>,\r\n <{list_unsubscribe_mailto}>\r\n"
+        f"{tail}"
+    ).encode("ascii")
+    text_part = _qp_part(_TEXT_PART, text)
+    if html is None:
+        raw = head + text_part
+    else:
+        b = b"=_" + secrets.token_hex(12).encode("ascii")
+        raw = (head + b'Content-Type: multipart/alternative; boundary="' + b + b'"\r\n'
+               + b"\r\n--" + b + b"\r\n" + text_part + b"\r\n--" + b + b"\r\n" + _qp_part(_HTML_PART, html)
+               + b"\r\n--" + b + b"--\r\n")
+    return OutgoingEmail(mail_from=envelope_from or sender_addr, rcpt=to_address, message_id=message_id, raw=raw)
+
+
+@lru_cache(maxsize=256)
+def _fixed_headers(sender: str, extra_headers: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """(From line, sender address, the lines after List-Unsubscribe): the same for every
+    message of a campaign, so built and checked once."""
+    from_header, sender_addr = sender_header(sender)
+    tail = [
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         # Asks auto-responders not to answer bulk mail (RFC 3834 section 2, "Precedence").
         ("Precedence", "bulk"),
         *extra_headers,
         ("MIME-Version", "1.0"),
     ]
-    for name, value in headers:
+    for name, value in [("From", from_header), *tail]:
         unfolded = value.replace("\r\n ", " ")  # folding whitespace is allowed, nothing else
-        if "\r" in unfolded or "\n" in unfolded:
-            raise ValueError(f"header {name} contains a line break")
-    text_part = _qp_part("text/plain", text)
-    if html is None:
-        body = text_part
-    else:
-        boundary = f"=_{secrets.token_hex(12)}"
-        headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
-        b = boundary.encode("ascii")
-        body = (b"\r\n--" + b + b"\r\n" + text_part + b"\r\n--" + b + b"\r\n" + _qp_part("text/html", html)
-                + b"\r\n--" + b + b"--\r\n")
-    raw = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii") + body
-    return OutgoingEmail(mail_from=envelope_from or sender_addr, rcpt=to_address, message_id=message_id, raw=raw)
+        if "\r" in unfolded or "\n" in unfolded or not f"{name}{value}".isascii():
+            raise ValueError(f"header {name} contains a line break or is not ASCII")
+    return f"From: {from_header}\r\n", sender_addr, "".join(f"{k}: {v}\r\n" for k, v in tail)
 
 
 @lru_cache(maxsize=256)
@@ -158,11 +173,17 @@ def ascii_address(address: str) -> str:
     return f"{local}@{domain}"
 
 
+_UTF8 = Charset("utf-8")
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # email.utils: a display name with one is quoted
+
+
 def _address(name: str | None, addr: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         return addr
-    return formataddr((name, addr), charset="utf-8")
+    if name.isascii() and not _SPECIALS.search(name):
+        return f"{name} <{addr}>"  # what formataddr gives for a name that needs no quoting
+    return formataddr((name, addr), charset=_UTF8)
 
 
 def _encode(value: str, header_name: str) -> str:
@@ -174,11 +195,14 @@ def _encode(value: str, header_name: str) -> str:
     return Header(value, charset, header_name=header_name).encode(linesep="\r\n")
 
 
-def _qp_part(content_type: str, body: str) -> bytes:
+_TEXT_PART = b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+_HTML_PART = b"Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+
+
+def _qp_part(headers: bytes, body: str) -> bytes:
     """One part, quoted-printable (RFC 2045 section 6.7): 7-bit safe, lines under 76 characters."""
-    normalised = body.replace("\r\n", "\n").replace("\r", "\n")
-    if not normalised.endswith("\n"):
-        normalised += "\n"
-    encoded = binascii.b2a_qp(normalised.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
-    return (f"Content-Type: {content_type}; charset=utf-8\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii") + encoded
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not body.endswith("\n"):
+        body += "\n"
+    return headers + binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")

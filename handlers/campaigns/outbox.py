@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import exists, func, literal, or_, select, update
+from sqlalchemy import bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ class RetryPolicy:
         return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter spreads retries out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     id: int
     campaign_id: int
@@ -164,9 +164,15 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
     )
     if is_postgres(session):
         due = due.with_for_update(skip_locked=True, of=row)
+        claimable = (OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.state.in_(("pending", "retry")))
+    else:
+        # The UPDATE holds SQLite's only write lock and its subquery reads the newest rows, so the
+        # state needs no second check; with one, SQLite walks the (state, next attempt) index
+        # over every due row of every campaign instead of looking the claimed ids up.
+        claimable = (OUTBOX.c.id.in_(due.scalar_subquery()),)
     ids = sorted(conn.execute(
         update(OUTBOX)
-        .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.state.in_(("pending", "retry")))
+        .where(*claimable)
         .values(state="sending", claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
         .returning(OUTBOX.c.id)
     ).scalars())
@@ -174,9 +180,10 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
         return []
     rows = conn.execute(
         select(OUTBOX.c.id, OUTBOX.c.campaign_id, OUTBOX.c.lead_id, OUTBOX.c.to_address, OUTBOX.c.message_id,
-               OUTBOX.c.attempts, LEADS.c.id.label("lead_exists"), LEADS.c.opted_out_at, LEADS.c.email_bouncing,
-               LEADS.c.token, *(LEADS.c[name] for name in LEAD_COLUMNS), AGENTS.c.id.label("agent_id"),
-               AGENTS.c.name.label("agent_name"), AGENTS.c.email.label("agent_email"))
+               OUTBOX.c.attempts, LEADS.c.id.label("lead_exists"), LEADS.c.opted_out_at.is_not(None),
+               LEADS.c.email_bouncing, LEADS.c.token, AGENTS.c.id.label("agent_id"),
+               AGENTS.c.name.label("agent_name"), AGENTS.c.email.label("agent_email"),
+               *(LEADS.c[name] for name in LEAD_COLUMNS))
         .select_from(OUTBOX.outerjoin(LEADS, LEADS.c.id == OUTBOX.c.lead_id)
                      .outerjoin(AGENTS, AGENTS.c.id == LEADS.c.owner_id))
         .where(OUTBOX.c.id.in_(ids))
@@ -184,28 +191,35 @@ def claim(session: Session, *, worker: str, campaign_id: int, limit: int, now: d
     ).all()
     claims: list[Claim] = []
     skipped: dict[str, list[int]] = {}
-    for (oid, cid, lead_id, to_address, message_id, attempts, lead_exists, opted_out_at, bouncing, token,
-         *lead_values, agent_id, agent_name, agent_email) in rows:
-        lead = dict(zip(LEAD_COLUMNS, lead_values))
-        reason = _ineligible(lead_exists, opted_out_at, bouncing, lead["email"], token)
+    owners: dict[int, dict[str, Any]] = {}  # one dict per agent, shared by that agent's leads
+    lead_columns = LEAD_COLUMNS
+    for row_values in rows:
+        oid, cid, lead_id, to_address, message_id, attempts, lead_exists, opted_out, bouncing, token, \
+            agent_id, agent_name, agent_email = row_values[:13]
+        lead = dict(zip(lead_columns, row_values[13:]))
+        reason = _ineligible(lead_exists, opted_out, bouncing, lead["email"], token)
         if reason:
             skipped.setdefault(reason, []).append(oid)
             continue
+        owner = None
+        if agent_id is not None:
+            owner = owners.get(agent_id)
+            if owner is None:
+                owner = owners[agent_id] = _person(agent_name, agent_email)
         claims.append(Claim(id=oid, campaign_id=cid, lead_id=lead_id, to_address=lead["email"] or to_address,
                             message_id=message_id, attempts=attempts, lead=_with_name_parts(lead),
-                            owner=_person(agent_name, agent_email) if agent_id is not None else None,
-                            lead_token=token))
+                            owner=owner, lead_token=token))
     for reason, skip_ids in skipped.items():
         conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(skip_ids))
                      .values(state="skipped", last_error=reason, claimed_by=None))
     return claims
 
 
-def _ineligible(lead_exists: int | None, opted_out_at: datetime | None, bouncing: bool, email: str | None,
+def _ineligible(lead_exists: int | None, opted_out: bool | None, bouncing: bool, email: str | None,
                 token: str | None) -> str | None:
     if lead_exists is None:
         return "lead deleted"
-    if opted_out_at is not None:
+    if opted_out:
         return "opted out"
     if bouncing:
         return "email bounces"
@@ -266,19 +280,23 @@ def record(
             .values(state="sent", sent_at=now, last_error=None)
         )
     result = FlushResult(campaign_state="running", consecutive_failures=0)
+    failed: list[dict[str, Any]] = []
+    retried: list[dict[str, Any]] = []
     for f in failures:
-        final = f.permanent or f.attempts >= retry.max_attempts
-        values: dict[str, Any] = {"last_error": f.reason[:500]}
-        if final:
-            values["state"] = "failed"
-            result.failed += 1
+        if f.permanent or f.attempts >= retry.max_attempts:
+            failed.append({"row_id": f.id, "error": f.reason[:500]})
         else:
-            values.update(state="retry", next_attempt_at=now + retry.delay(f.attempts))
-            result.retried += 1
-        session.execute(update(OutboxMessage)
-                        .where(OutboxMessage.id == f.id, OutboxMessage.claimed_by == worker,
-                               OutboxMessage.state == "sending")
-                        .values(**values).execution_options(synchronize_session=False))
+            retried.append({"row_id": f.id, "error": f.reason[:500], "due": now + retry.delay(f.attempts)})
+    # One statement per kind of outcome, run for all its rows at once (executemany).
+    mine = (OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.claimed_by == worker, OUTBOX.c.state == "sending")
+    if failed:
+        session.connection().execute(
+            update(OUTBOX).where(*mine).values(state="failed", last_error=bindparam("error")), failed)
+    if retried:
+        session.connection().execute(
+            update(OUTBOX).where(*mine).values(state="retry", last_error=bindparam("error"),
+                                               next_attempt_at=bindparam("due")), retried)
+    result.failed, result.retried = len(failed), len(retried)
     streak = (literal(trailing_failures) if any_success
               else Campaign.consecutive_failures + trailing_failures)
     if any_success or trailing_failures:

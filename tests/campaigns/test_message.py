@@ -95,3 +95,22 @@ def test_a_line_break_in_a_header_value_is_refused():
 def test_the_envelope_sender_defaults_to_the_from_address():
     assert build().mail_from == "alex@agency.example"
     assert build(envelope_from="reply+x@crmbot.test").mail_from == "reply+x@crmbot.test"
+
+
+@pytest.mark.parametrize("name", ["Smith, John", "J. R. \"Bob\" Dobbs", "Zoë O'Brien", "Plain Name", ""])
+def test_display_names_that_need_quoting_or_encoding_are_read_back_as_given(name):
+    msg = as_email_message(build(to_name=name).raw)
+    assert msg["To"].addresses[0].display_name == name
+    assert msg["To"].addresses[0].addr_spec == "zoe@brightwave.example"
+
+
+def test_a_line_break_in_an_extra_header_is_refused():
+    with pytest.raises(ValueError):
+        build(extra_headers=(("X-Test", "yes\r\nBcc: everyone@example.com"),))
+
+
+def test_a_long_non_ascii_subject_is_folded_into_encoded_words_and_read_back():
+    subject = "Maple Heights: nouvelles maisons à prix réduit pour vous, Zoë " * 3
+    out = build(subject=subject)
+    assert all(len(line) <= 78 for line in out.raw.split(b"\r\n"))
+    assert as_email_message(out.raw)["Subject"] == " ".join(subject.split())

@@ -141,3 +141,15 @@ def test_only_real_templates_are_offered_by_name(renderer):
         renderer.load(name="../web/unsubscribe_done.html")
     with pytest.raises(Exception, match="no campaign template named"):
         renderer.load(name="_footer")
+
+
+def test_globals_and_loops_work_and_nothing_set_in_one_render_reaches_the_next(renderer):
+    source = template(text="{% for i in range(2) %}{{ loop.index }}{% endfor %}"
+                           "{% set ns = namespace(n=0) %}{% set ns.n = ns.n + 1 %}{{ ns.n }}"
+                           "{% if lead.first_name == 'Zoë' %}{% set greeting = 'Hi' %}{% endif %}"
+                           "{{ greeting | default('Hello') }} {{ lead.first_name }}")
+    compiled = renderer.load(source=source, label="state.j2")
+    first = renderer.render(compiled, CONTEXT)
+    other = renderer.render(compiled, {**CONTEXT, "lead": {**LEAD, "first_name": "Max"}})
+    assert first.text.startswith("121Hi Zoë")
+    assert other.text.startswith("121Hello Max")

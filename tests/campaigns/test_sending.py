@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from crm.models import Campaign, Lead, OutboxMessage
@@ -271,3 +272,56 @@ def test_a_rate_limit_spaces_the_sends(committed, smtp, seed, drainer_factory):
     assert len(recorder.received) == 4
     # One wait before each send after the first, each at most a few intervals of 1/5 s.
     assert len(waits) == 3 and all(0 < w <= 0.6 + 1e-6 for w in waits)
+
+
+def test_the_next_messages_are_composed_while_the_server_answers(committed, smtp, seed, drainer_factory):
+    recorder, _ = smtp
+    s = seed(20)
+    drainer = drainer_factory(policy=SendPolicy(claim_batch=8, compose_ahead=4))
+    sending, during = [False], []
+    send, compose = drainer.transport.send, drainer._compose
+
+    def watched_send(raw, *, mail_from, rcpt):  # noqa: ANN001, ANN202
+        sending[0] = True
+        try:
+            return send(raw, mail_from=mail_from, rcpt=rcpt)
+        finally:
+            sending[0] = False
+
+    def watched_compose(info, claim):  # noqa: ANN001, ANN202
+        during.append(sending[0])
+        return compose(info, claim)
+
+    drainer.transport.send = watched_send  # type: ignore[method-assign]
+    drainer._compose = watched_compose  # type: ignore[method-assign]
+    report = drainer.drain()
+
+    assert report.sent == 20 and len(during) == 20
+    assert during[0] is False  # nothing to wait on yet
+    assert all(during[1:])  # every other one while an earlier message was on the wire
+    assert sorted(r.rcpt for r in recorder.received) == sorted(s.emails)
+
+
+def test_a_database_error_while_working_ahead_stops_the_run_and_the_next_one_sends_the_rest_once(
+        committed, smtp, seed, drainer_factory):
+    recorder, _ = smtp
+    s = seed(12)
+    drainer = drainer_factory(policy=SendPolicy(claim_batch=5, compose_ahead=8))
+    claim, calls = drainer._claim, [0]
+
+    def failing_second_claim(campaign_id, limit):  # noqa: ANN001, ANN202
+        calls[0] += 1
+        if calls[0] == 2:
+            raise RuntimeError("database went away")
+        return claim(campaign_id, limit)
+
+    drainer._claim = failing_second_claim  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="database went away"):
+        drainer.drain()
+    assert 0 < len(recorder.received) <= 5
+
+    drainer.drain()
+
+    assert Counter(r.state for r in rows(committed, s.campaign_id)) == {"sent": 12}
+    assert sorted(r.rcpt for r in recorder.received) == sorted(s.emails)
+    assert all(n == 1 for n in Counter(recorder.message_ids()).values())

@@ -167,3 +167,55 @@ def test_smtp_urls_are_read(url, expected):
 def test_bad_smtp_urls_are_refused(url):
     with pytest.raises(ConfigError):
         SmtpConfig.from_url(url)
+
+
+def test_work_handed_to_while_waiting_runs_during_each_command_and_the_message_still_goes(smtp):
+    recorder, port = smtp
+    transport = SmtpTransport(SmtpConfig.from_url(f"smtp://127.0.0.1:{port}"))
+    calls: list[str] = []
+    with transport.while_waiting(lambda: calls.append("work")):
+        transport.send(RAW, mail_from="a@crmbot.test", rcpt="b@example.com")
+        calls.append("sent")
+    transport.send(RAW, mail_from="a@crmbot.test", rcpt="c@example.com")  # no longer called
+    transport.close()
+    # Once for each of MAIL, RCPT and DATA; not while the message itself awaits its acceptance.
+    assert calls == ["work", "work", "work", "sent"]
+    assert [r.rcpt for r in recorder.received] == ["b@example.com", "c@example.com"]
+
+
+def test_a_failure_in_the_waiting_work_does_not_lose_the_servers_answer(smtp, caplog):
+    recorder, port = smtp
+    transport = SmtpTransport(SmtpConfig.from_url(f"smtp://127.0.0.1:{port}"))
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    with transport.while_waiting(broken):
+        transport.send(RAW, mail_from="a@crmbot.test", rcpt="b@example.com")
+    transport.close()
+    assert [r.rcpt for r in recorder.received] == ["b@example.com"]
+    assert "while waiting for the SMTP server" in caplog.text
+
+
+def test_bare_line_feeds_go_out_as_crlf_and_dotted_lines_are_stuffed(smtp):
+    recorder, port = smtp
+    transport = SmtpTransport(SmtpConfig.from_url(f"smtp://127.0.0.1:{port}"))
+    transport.send(b"Subject: hi\n\n.one\nbare cr\rtwo\n.", mail_from="a@crmbot.test", rcpt="b@example.com")
+    transport.send(b".Subject: odd\r\n\r\nbody", mail_from="<a@crmbot.test>", rcpt="Bee <b@example.com>")
+    transport.close()
+    first, second = recorder.received
+    assert first.raw == b"Subject: hi\r\n\r\n.one\r\nbare cr\r\ntwo\r\n.\r\n"
+    assert second.raw == b".Subject: odd\r\n\r\nbody\r\n"
+    assert (second.mail_from, second.rcpt) == ("a@crmbot.test", "b@example.com")
+
+
+def test_a_non_ascii_address_is_refused_for_good_and_the_session_goes_on(smtp):
+    recorder, port = smtp
+    transport = SmtpTransport(SmtpConfig.from_url(f"smtp://127.0.0.1:{port}"))
+    with pytest.raises(SendError) as failed:
+        transport.send(RAW, mail_from="a@crmbot.test", rcpt="jöe@example.com")
+    assert failed.value.permanent is True
+    transport.send(RAW, mail_from="a@crmbot.test", rcpt="b@example.com")
+    transport.close()
+    assert [r.rcpt for r in recorder.received] == ["b@example.com"]
+    assert transport.connections_opened == 1
