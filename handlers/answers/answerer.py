@@ -1,9 +1,10 @@
 """Answer a question from the CRM's data or from the documents, with where it came from.
 
-Order: refuse anything that tries to write; route (data or documents) by offline rules that
-know the CRM's lead names and the documents' projects and titles; answer data questions with
-the offline parser (or, when an LLM is configured and the parser could not place every word,
-with guarded text-to-SQL); answer document questions through ``handlers.documents``.
+Order: refuse anything that tries to write; parse the question as a data question; route
+(data or documents) by offline rules that know the CRM's lead names, the documents' projects
+and titles, and which of the words the parser could not place the documents hold; answer data
+questions with the offline parse (or, when an LLM is configured and the parser could not place
+every word, with guarded text-to-SQL); answer document questions through ``handlers.documents``.
 Every reply's words come from templates/answers/.
 """
 from __future__ import annotations
@@ -119,11 +120,28 @@ class Answerer:
         projects, titles = self._document_names()
         vocab = self._vocabulary(session, projects)
         mentions = vocab.find(text, question)
-        decision = route_question(text, mentions=mentions, titles=titles)
+        spec = parse_data_question(question, text, vocab=vocab, now=now, asker_id=agent.id, mentions=mentions)
+        decision = route_question(text, mentions=mentions, titles=titles,
+                                  doc_words=self._document_words(spec.unknown_words))
         if decision.route == "data":
-            spec = parse_data_question(question, text, vocab=vocab, now=now, asker_id=agent.id, mentions=mentions)
             return self._data(question, spec, session=session, agent=agent, now=now, vocab=vocab, decision=decision)
         return self._documents(question, decision=decision)
+
+    def _document_words(self, words: tuple[str, ...]) -> list[str]:
+        """The words among ``words`` that some document passage holds (as the keyword index
+        stems them); none when no document is ingested or the store cannot be read."""
+        if not words:
+            return []
+        from handlers.documents.text import terms
+
+        try:
+            if not self.store.cached_documents():
+                return []
+            postings = self.store.lexical_index().postings
+        except Exception:  # the store may be unreachable: routing then goes by rules alone
+            log.warning("document store unavailable", exc_info=True)
+            return []
+        return [w for w in words if any(t in postings for t in terms(w))]
 
     def _vocabulary(self, session: Session, projects: list[str]) -> Vocabulary:
         """The CRM's names, reloaded whenever leads or agents changed (a one-row query tells)."""

@@ -87,6 +87,8 @@ def lead_conditions(spec: QuerySpec, *, agent: Agent, now: datetime) -> list:
         c.append(func.lower(Lead.source).in_([s.lower() for s in spec.sources]))
     if spec.owner_ids:
         c.append(Lead.owner_id.in_(spec.owner_ids))
+    if spec.unassigned:
+        c.append(Lead.owner_id.is_(None))
     if spec.lead_ids and spec.measure != "field":
         c.append(Lead.id.in_(spec.lead_ids))
     b = budget_expr(spec.budget_field)
@@ -120,6 +122,12 @@ def lead_conditions(spec: QuerySpec, *, agent: Agent, now: datetime) -> list:
         if spec.without_interaction_since is not None:
             cond.append(Interaction.occurred_at >= spec.without_interaction_since)
         c.append(~exists().where(*cond))
+    if spec.min_interactions is not None:
+        counted = [Interaction.lead_id == Lead.id]
+        counted.append(Interaction.kind.in_(spec.counted_kinds) if spec.counted_kinds else Interaction.kind != "note")
+        if spec.counted_period is not None:
+            counted += _in_period(Interaction.occurred_at, spec.counted_period)
+        c.append(select(func.count(Interaction.id)).where(*counted).scalar_subquery() >= spec.min_interactions)
     if spec.without_follow_up or spec.with_follow_up:
         has = exists().where(FollowUp.lead_id == Lead.id, FollowUp.status == "open")
         c.append(~has if spec.without_follow_up else has)
@@ -151,6 +159,8 @@ def interaction_conditions(spec: QuerySpec) -> list:
     c: list = []
     if spec.interaction_kinds:
         c.append(Interaction.kind.in_(spec.interaction_kinds))
+    elif spec.contact_only:
+        c.append(Interaction.kind != "note")
     if spec.occurred is not None:
         c += _in_period(Interaction.occurred_at, spec.occurred)
     return c
@@ -204,7 +214,10 @@ def list_statement(spec: QuerySpec, *, agent: Agent, now: datetime, limit: int =
 
 def _order_by(order: tuple[str, bool]) -> list:
     column, descending = order
-    expr = budget_expr(column) if column.startswith("budget") else getattr(Lead, column)
+    if column == "occurred_at":
+        expr = Interaction.occurred_at
+    else:
+        expr = budget_expr(column) if column.startswith("budget") else getattr(Lead, column)
     # Missing values last on every database (PostgreSQL puts NULLs first when descending).
     return [case((expr.is_(None), 1), else_=0), desc(expr) if descending else expr]
 
@@ -327,7 +340,7 @@ def run_spec(question: str, spec: QuerySpec, *, session: Session, agent: Agent, 
         part = int(run(count_statement(spec, agent=agent, now=now))[0][0] or 0)
         whole_spec = replace(spec, statuses=(), exclude_statuses=())
         whole = int(run(count_statement(whole_spec, agent=agent, now=now))[0][0] or 0)
-        answer.value = round(100.0 * part / whole, 1) if whole else None
+        answer.value = round(100.0 * part / whole, 4) if whole else None
         answer.table = (("matching", "all", "percent"), (str(part), str(whole),
                                                            f"{answer.value:g}%" if answer.value is not None else "-"))
         answer.total_rows = part
@@ -511,6 +524,11 @@ def criteria(spec: QuerySpec, *, vocab: Vocabulary, agent: Agent) -> list[tuple[
         out.append(("source", " or ".join(spec.sources)))
     if spec.owner_label:
         out.append(("owner", spec.owner_label))
+    if spec.unassigned:
+        out.append(("unassigned", ""))
+    if spec.min_interactions is not None:
+        kinds = " or ".join(k + "s" for k in spec.counted_kinds) or "contacts"
+        out.append(("repeated", f"with at least {spec.min_interactions} {kinds}"))
     if spec.lead_labels and spec.measure != "field":
         out.append(("lead", " and ".join(spec.lead_labels)))
     if spec.budget_low is not None and spec.budget_high is not None:

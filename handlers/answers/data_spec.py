@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from handlers.answers.text import MONEY_RE, NUMBER_WORD_RE, number_value, parse_money
@@ -27,7 +27,7 @@ Measure = Literal["list", "count", "sum", "avg", "max", "min", "median", "share"
                   "not_allowed"]
 
 CLOSED = ("closed_won", "closed_lost")
-NEGATION = r"n't\b|\bnot\b|\bnever\b|\bno\b"
+NEGATION = r"n't\b|\bnot\b|\bnever\b|\bno\b|\bnobody\b|\bno one\b|\bnone\b"
 
 
 @dataclass
@@ -73,6 +73,12 @@ class QuerySpec:
     without_interaction_since: datetime | None = None
     without_follow_up: bool = False
     with_follow_up: bool = False
+    unassigned: bool = False  # leads with no owner (only an admin sees any)
+    min_interactions: int | None = None  # "called more than once": leads with at least this many
+    counted_kinds: tuple[str, ...] = ()  # ...of these kinds (else any contact)
+    counted_period: Period | None = None  # ...in this period
+    mentioned_kinds: tuple[str, ...] = ()  # every interaction kind the question names
+    contact_only: bool = False  # interactions that reached the lead: notes are not contact
     distinct_leads: bool = False
     asked_for_everyone: bool = False  # "all leads", "the team's": only admins see past their own
     unknown_words: tuple[str, ...] = ()
@@ -100,10 +106,14 @@ STATUS_PATTERNS: list[tuple[str, str]] = [
 INTERACTION_KIND_WORDS = {
     "call": r"\bcalls?\b|\bcalled\b|\bphoned?\b|\bphone calls?\b|\brang\b|\bring\b",
     "meeting": r"\bmeetings?\b|\bmet\b|\bmeet\b",
-    "viewing": r"\bviewings?\b|\bviewed\b|\bshowed\b|\bshow ?rounds?\b|\btours?\b|\bsite visits?\b",
+    "viewing": r"\bviewings?\b|\bviewed\b|\bshowed\b|\bshow ?rounds?\b|\bshowings?\b|\btours?\b|\btoured\b|\bsite visits?\b"
+               r"|(?:\b(?:i|we|you)|@A) +(?:view|show)\b",
     "email": r"\bemails?\b|\bemailed\b|\be-?mailed\b|\bmailed\b|\bwrote to\b",
     "note": r"\bnotes?\b",
 }
+# Seeing someone (with a person as subject) is meeting them or showing them round.
+IN_PERSON = (r"\b(?:did|do|have|had|has|haven't|hasn't|didn't)\s+(?:i|we|you|@A\s*)\s*(?:see|seen)\b"
+             r"|(?:\b(?:i|we|you)|@A)\s+(?:saw|have seen|'ve seen|had seen|haven't seen|didn't see)\b")
 
 GROUP_WORDS = {
     "status": r"status(?:es)?|stages?|pipeline stages?",
@@ -139,7 +149,9 @@ FIELD_PATTERNS: list[tuple[str, str]] = [
     ("created", r"\bwhen (?:was|did) @L\s+(?:added|created|come in|enquire|sign up|join|first)\b|\bcreated\b|\badded\b"
                 r"|\bhow long has @L\s+been\b|\bsince when\b"),
     ("next_follow_up", r"\bnext follow[- ]?up\b|\bwhen (?:should|do|must|will) (?:i|we) (?:follow up|call|chase|contact|ring)\b"
-                       r"|\bnext (?:call|step|task|action)\b"),
+                       r"|\bnext (?:call|step|task|action)\b|\b(?:anything|something|what(?:'s| is)?) (?:scheduled|planned|booked|lined up|"
+                       r"coming up|due|open)\b|\bscheduled (?:with|for)\b|\bfollow[- ]?ups? (?:with|for|on) @L\b|@L'?s?\s+follow[- ]?ups?\b"
+                       r"|\btasks? (?:for|with|on) @L\b|\bwhat(?:'s| is) next (?:for|with|on)\b"),
     ("status", r"\bstatus\b|\bstage\b|\bwhere (?:is|are) @L\b|\bwhat state\b|\bhow is @L\s+doing\b|\bpipeline\b|\bstanding\b"),
     ("notes", r"\bnotes? (?:on|for|about)\b"),
 ]
@@ -185,6 +197,10 @@ conversion long been ups follow-up followups got give show tell
 more less over under above below least most
 do i my me mine
 in on at for of from
+supposed meant planning going due needs need chasing scheduled miss missed forgot forgotten slipped unassigned
+assigned allocated owner owners ownerless seen saw see view tour toured showing showings again once twice thrice
+multiple several repeated times while ages lately recently weekend morning afternoon evening anybody somebody
+nobody none without with what's whats happening happened doing
 """.split())
 
 
@@ -232,6 +248,7 @@ def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: dat
     recognised += _kinds(period_free, spec, used)
     recognised += _measure(period_free, spec, used, leads)
     recognised += _time_filters(masked, period_free, spec, periods, now, used)
+    recognised += _repeated(period_free, spec, used)
 
     if spec.entity == "follow_ups":
         if re.search(r"\b(?:done|completed|finished|closed)\b", period_free):
@@ -245,6 +262,16 @@ def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: dat
                          r"|\bteam(?:'s)? leads\b|\beveryone's\b|\bteam[- ]wide\b", period_free):
         used += [m.span() for m in re.finditer(r"\b(?:whole|entire|team|company|agency|office|everyone|wide)\b", period_free)]
         spec.asked_for_everyone = True
+    unassigned = re.search(r"\bunassigned\b|(?:\bnot|n't) (?:yet )?(?:been )?(?:assigned|allocated)\b(?! to)|\bno (?:owner|agent)\b|\bwithout (?:an? )?(?:owner|agent)\b"
+                           r"|\b(?:don't|doesn't|do not|does not|don't yet) have (?:an? )?(?:owner|agent)\b|\b(?:nobody|no one) owns\b"
+                           r"|\bownerless\b|\bnot owned\b|\bnobody(?:'s| is) (?:looking after|handling)\b", period_free)
+    if unassigned and spec.entity == "leads" and spec.measure != "field":
+        spec.unassigned = True
+        used.append(unassigned.span())
+        recognised += 1
+    if spec.entity == "interactions" and not spec.interaction_kinds and re.search(
+            r"\b(?:spoke|spoken|speak|talk(?:ed)?|contact(?:ed)?|reach(?:ed)?|heard|chat(?:ted)?|in touch)\b", period_free):
+        spec.contact_only = True
 
     if spec.owner_ids and spec.group_by == "owner":
         spec.owner_ids, spec.owner_label = (), None
@@ -326,16 +353,20 @@ def _entity(text: str, leads: list[Mention]) -> Entity:
             r"\b(?:no|without|any|a|have|has|with) (?:a |any |an )?(?:open |scheduled |upcoming )?follow[- ]?ups?\b.*\bleads?\b"
             r"|\bleads?\b.*\b(?:no|without|with|have|has|had) (?:a |any |an )?(?:open |scheduled |upcoming )?follow[- ]?ups?\b", text):
         return "follow_ups"
-    if re.search(r"\b(?:should|must|need to|have to|got to|gotta|ought to) (?:i |we )?(?:call|contact|ring|email|chase|phone|"
+    if re.search(r"\b(?:should|must|need to|have to|got to|gotta|ought to|supposed to|meant to|due to|planning to|going to) "
+                 r"(?:i |we )?(?:call|contact|ring|email|chase|phone|"
                  r"follow up|see|meet|do)\b|\bwhat do i have (?:on|to do|today|tomorrow|this|next)\b|\bwhat(?:'s| is) (?:on|up) "
-                 r"(?:for |today|tomorrow|next|this)", text):
+                 r"(?:for |today|tomorrow|next|this)|\b(?:needs?|due for|ready for) (?:a )?(?:chas\w*|call(?:ing)?|follow(?:ing)?[- ]?up)\b"
+                 r"|\bto chase\b", text):
         return "follow_ups"
     negated = re.search(NEGATION, text)
     interaction_noun = re.search(r"\b(?:interactions?|activit(?:y|ies)|calls|meetings|viewings|emails|notes|touchpoints?)\b"
                                  r"|\b(?:call|meeting|viewing|email|note|interaction)s? (?:did|have|has|were|was|i|we|logged|made|booked)\b"
-                                 r"|\b(?:log|logged|made|had|booked|held|did|do|have|has|sent|send) (?:\w+ )?(?:calls?|meetings?|viewings?|emails?|notes?)\b", text)
-    interaction_verb = re.search(r"\b(?:i|we|you) (?:have |had |'ve )?(?:met|called|emailed|phoned|rang|viewed|showed|spoke to|talked to|met with)\b"
-                                 r"|\bdid (?:i|we) (?:meet|call|email|phone|ring|show)\b|\b(?:met|called|emailed|phoned) (?:with )?(?:@L|last|this|yesterday|today|on)\b", text)
+                                 r"|\b(?:log|logged|made|had|booked|held|did|do|have|has|sent|send) (?:\w+ )?(?:calls?|meetings?|viewings?|emails?|notes?)\b"
+                                 r"|\bwhat (?:did|have|has) (?:i|we|you|@A\s*)\s?(?:do|done|get up to|been up to|been doing)\b", text)
+    interaction_verb = re.search(r"(?:\b(?:i|we|you)|@A) +(?:have |had |'ve )?(?:met|called|emailed|phoned|rang|viewed|showed|spoke to|talked to|met with)\b"
+                                 r"|\bdid (?:i|we|you|@A) +(?:meet|call|email|phone|ring|show|view|tour)\b"
+                                 r"|\b(?:met|called|emailed|phoned) (?:with )?(?:@L|last|this|yesterday|today|on)\b|" + IN_PERSON, text)
     if (interaction_noun or interaction_verb) and not negated:
         if leads and re.search(r"\blast (?:call|meeting|email|viewing)\b|\bwhen did\b", text):
             return "leads"
@@ -381,7 +412,9 @@ def _statuses(text: str, spec: QuerySpec, used: list[tuple[int, int]], periods: 
         used.append(m.span())
     negate = re.search(r"\b(?:not|except|excluding|other than|apart from|isn't|aren't|but not)\b", t)
     if re.search(r"\b(?:open|active|live|ongoing|in play|current|still in (?:the )?pipeline|in progress)\b (?:leads?|deals?|clients?|pipeline|ones)\b"
-                 r"|\bleads? (?:that are |which are )?(?:still )?(?:open|active|live)\b|\bnot closed\b|\bunclosed\b", text):
+                 r"|\bleads? (?:that are |which are )?(?:still )?(?:open|active|live)\b|\bnot closed\b|\bunclosed\b", text) or (
+            spec.entity == "leads" and re.search(r"\b(?:that|which|who) (?:are|is) (?:still )?(?:open|active|live|in play)\b"
+                                                 r"|\bstill (?:open|active|live|in play)\b", text)):
         spec.exclude_statuses = CLOSED
         used += [m.span() for m in re.finditer(r"\b(?:open|active|live|ongoing|unclosed|still)\b", text)]
         found = [s for s in found if s not in CLOSED]
@@ -407,9 +440,13 @@ def _kinds(text: str, spec: QuerySpec, used: list[tuple[int, int]]) -> int:
                 continue
             kinds.append(kind)
             used.append(m.span())
+    for m in re.finditer(IN_PERSON, text):
+        kinds += ["meeting", "viewing"]
+        used.append(m.span())
     kinds = list(dict.fromkeys(kinds))
     if not kinds:
         return 0
+    spec.mentioned_kinds = tuple(kinds)
     negated = re.search(NEGATION + r"|\bwithout\b|\byet to\b", text)
     if spec.entity == "leads" and negated:
         spec.without_interaction_kinds = tuple(kinds)
@@ -423,9 +460,10 @@ _MONEY = r"(?:[£$€]|usd |gbp |eur |aed )?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|t
 
 
 def _budget(text: str, spec: QuerySpec, used: list[tuple[int, int]]) -> int:
-    if re.search(r"\b(?:min(?:imum)?|lowest) budget\b|\bbudget_min\b|\bbudget min\b", text):
+    # "Minimum/maximum budget" name a bound; "lowest/highest budget" rank leads by their budget.
+    if re.search(r"\bmin(?:imum)? budget\b|\bbudget_min\b|\bbudget min\b", text):
         spec.budget_field = "budget_min"
-    elif re.search(r"\b(?:max(?:imum)?|highest|top) budget\b(?! (?:of|for)?\s*@L)|\bbudget_max\b|\bbudget max\b", text) \
+    elif re.search(r"\bmax(?:imum)? budget\b(?! (?:of|for)?\s*@L)|\bbudget_max\b|\bbudget max\b", text) \
             and not re.search(r"\b(?:which|who|whose)\b", text):
         spec.budget_field = "budget_max"
     n = 0
@@ -481,7 +519,7 @@ def _amount(txt: str, *, borrow_from: str | None = None, money_context: bool = T
 
 
 _COUNT_RE = r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much (?:leads|deals)\b|\btally\b|\bhow many\b"
-_TOP_RE = (rf"\btop (?P<n>{_N})\b|\b(?P<n2>{_N}) (?:biggest|largest|highest|richest|best|top|most valuable|newest|latest|"
+_TOP_RE = (rf"\b(?:top|bottom) (?P<n>{_N})\b|\b(?P<n2>{_N}) (?:biggest|largest|highest|richest|best|top|most valuable|newest|latest|"
            rf"most recent|oldest|smallest|lowest)\b|\b(?:top|first|last|most recent|newest|latest|oldest|biggest|largest|"
            rf"highest|lowest|smallest|richest) (?P<n3>{_N}) (?:leads|clients|deals|buyers|prospects)\b")
 
@@ -534,7 +572,7 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
     m = re.search(rf"\b(?:by|per|for each|for every|each|in each|across|grouped by|group by|split by|broken down by|"
                   rf"breakdown by|broken down by|breakdown of|split of)\s+(?:the |their |lead |each )?(?:{group_words})\b", text)
     top_group = re.search(rf"\b(?:which|what)\s+(?:{group_words})\b.*\b(?:most|fewest|least|highest|lowest|biggest|largest|more|"
-                          rf"best|top)\b|\bwho (?:has|owns|holds|handles|manages) the (?:most|fewest|least|biggest|largest)\b"
+                          rf"best|top)\b|\bwho (?:has|owns|holds|handles|manages) the (?:most|fewest|least|biggest|largest)\b(?!\s+budgets?\b)"
                           rf"|\bwho(?:'s| is) got the most\b", text)
     if m or top_group:
         match = m or top_group
@@ -586,20 +624,37 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
         _aggregate(text, spec, used, budgetish)
         return 1
 
-    last_contact = re.search(r"\b(?:who|which lead|which client) did (?:i|we) (?:contact|call|speak to|talk to|email|meet|see|reach)"
-                             r"(?: last| most recently)\b|\b(?:contacted|spoke to|talked to|called|emailed) (?:most recently|last)\b", text)
+    verb = (r"(?:contact(?:ed)?|call(?:ed)?|phone(?:d)?|r[ia]ng|speak to|spoke to|spoken to|talk(?:ed)? to|email(?:ed)?|"
+            r"meet|met|see|saw|reach(?:ed)?|view(?:ed)?|show(?:ed)? round)")
+    last_contact = re.search(rf"\b(?:who|whom|which lead|which client|which buyer) did (?:i|we|@A\s*)\s?(?:last |most recently )?{verb}"
+                             rf"(?: last| most recently)?\b|\b(?:contacted|spoke to|talked to|called|emailed) (?:most recently|last)\b"
+                             rf"|\b(?:the )?(?:last|latest|most recent) (?:lead|client|buyer|person|one|prospect|customer) "
+                             rf"(?:(?:that|who|whom) )?(?:i|we|@A\s*)\s?(?:have |'ve )?{verb}\b", text)
+    if last_contact and not re.search(r"\blast\b|\bmost recently\b|\blatest\b|\bmost recent\b", last_contact.group(0)):
+        last_contact = None
     if last_contact and spec.entity in ("leads", "interactions"):
-        spec.entity = "leads"
-        spec.measure, spec.order, spec.limit, spec.pick_one = "top", ("last_contacted_at", True), 1, True
         used.append(last_contact.span())
+        kinds = spec.interaction_kinds or spec.without_interaction_kinds
+        if spec.entity == "interactions" and kinds:
+            # "Who was the last lead we called?": the latest call, not the latest contact of any kind.
+            spec.measure, spec.order, spec.limit, spec.pick_one = "top", ("occurred_at", True), 1, True
+            return 1
+        spec.entity = "leads"
+        spec.interaction_kinds = spec.without_interaction_kinds = ()
+        spec.measure, spec.order, spec.limit, spec.pick_one = "top", ("last_contacted_at", True), 1, True
         return 1
     # Top N by budget, or by recency.
     m = re.search(_TOP_RE, text)
     superlative = re.search(r"\b(?P<w>biggest|largest|highest|richest|most valuable|top|wealthiest|best|"
                             r"smallest|lowest|cheapest|poorest|newest|latest|most recent(?:ly)?|oldest|earliest|"
-                            r"longest|most|least)\b", text)
+                            r"longest|most|least|bottom)\b", text)
+    if not m and superlative:
+        # "Which 2 leads have the smallest budgets?": the number sits before the noun.
+        m = re.search(r"\b(?:which|what|the|my|our) (?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty) "
+                      r"(?:leads|clients|deals|buyers|prospects|customers|people|ones)\b", text)
     if m:
-        spec.limit = number_value(m.group("n") or m.group("n2") or m.group("n3"), default=5)
+        groups = m.groupdict()
+        spec.limit = number_value(groups.get("n") or groups.get("n2") or groups.get("n3"), default=5)
         spec.measure = "top"
         spec.order = _order_for(text, superlative.group("w") if superlative else "top")
         used.append(m.span())
@@ -609,8 +664,13 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
     if superlative and spec.entity == "leads":
         word = superlative.group("w")
         order = _order_for(text, word)
-        value_question = re.search(r"\bwhat(?:'s| is| was)? (?:the |my |our )?(?:highest|lowest|biggest|largest|smallest|"
-                                   r"maximum|minimum|max|min|top)\b|\bhow (?:high|big|large|low)\b", text) and not which
+        # "What's the highest budget…", and a superlative budget asked about with no person
+        # ("highest budget I've got for Costa Azul?"): the amount, not who holds it.
+        value_question = (re.search(r"\bwhat(?:'s| is| was)? (?:the |my |our )?(?:highest|lowest|biggest|largest|smallest|"
+                                    r"maximum|minimum|max|min|top)\b|\bhow (?:high|big|large|low)\b", text)
+                          or (re.search(r"\b(?:highest|lowest|biggest|largest|smallest|maximum|minimum|max|min|top)\s+budgets?\b", text)
+                              and not re.search(r"\b(?:leads?|clients?|buyers?|deals?|prospects?|customers?|ones?|person|people)\s+"
+                                                r"(?:with|who|that|having)\b", text))) and not which
         if value_question and budgetish:
             spec.measure = "max" if order[1] else "min"
             spec.target = order[0] if order[0].startswith("budget") else "budget"
@@ -644,6 +704,34 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
     return 0
 
 
+_TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+_INTERACTION_NOUNS = r"(?:times|calls|meetings|viewings|emails|interactions|contacts|touchpoints|visits|call|meeting|viewing|email|interaction|visit)"
+
+
+def _repeated(text: str, spec: QuerySpec, used: list[tuple[int, int]]) -> int:
+    """"Called more than once", "at least 3 calls", "multiple viewings": leads with that many."""
+    m = re.search(rf"\b(?P<op>more than|over|at least|>=|>) (?:(?P<w>once|twice|thrice)\b|(?P<n>{_N}) {_INTERACTION_NOUNS}\b)"
+                  rf"|\b(?P<many>multiple|several|repeated|repeat) (?:calls|meetings|viewings|emails|interactions|visits|times)\b"
+                  rf"|\b(?P<again>again|a second time)\b(?=.*\b(?:called|met|viewed|emailed|seen|visited)\b)", text)
+    if not m or m.group("again") or spec.measure == "field":
+        return 0
+    if m.group("many"):
+        least = 2
+    else:
+        n = _TIMES_WORDS.get(m.group("w") or "", 0) or number_value(m.group("n"))
+        least = n + 1 if m.group("op") in ("more than", "over", ">") else n
+    spec.min_interactions = least
+    spec.counted_kinds = tuple(k for k in spec.mentioned_kinds if k != "note") or spec.interaction_kinds
+    spec.counted_period = spec.occurred or spec.contacted
+    spec.entity, spec.occurred, spec.contacted = "leads", None, None
+    spec.interaction_kinds = spec.without_interaction_kinds = ()
+    spec.distinct_leads = False
+    if spec.measure not in ("count",):
+        spec.measure = "list"
+    used.append(m.span())
+    return 1
+
+
 def _count_words(text: str, used: list[tuple[int, int]]) -> None:
     used += [m.span() for m in re.finditer(_COUNT_RE, text)]
 
@@ -658,6 +746,10 @@ def _aggregate(text: str, spec: QuerySpec, used: list[tuple[int, int]], budgetis
         return True
     total = re.search(r"\b(?:total|sum|combined|aggregate|overall|cumulative|altogether|add up|added up|worth|value)\b", text)
     how_much = re.search(r"\bhow much\b", text)
+    if (spec.budget_low is not None or spec.budget_high is not None) and not how_much and not re.search(
+            r"\b(?:total|sum|combined|aggregate|overall|cumulative|altogether|add up|added up)\b", text) and re.search(
+            r"\b(?:worth|valued at|value of)\s+(?:over|above|more than|under|below|less than|at least|at most|up to)\b", text):
+        return False  # "deals worth over 900k" filters them; it adds nothing up
     if (total or how_much) and (budgetish or re.search(r"\bpipeline (?:value|worth)\b|\bworth\b|\bvalue\b", text)):
         if re.search(r"\btotal (?:number|count)\b|\bhow many\b", text):
             return False
@@ -680,7 +772,7 @@ def _order_for(text: str, word: str) -> tuple[str, bool]:
     if re.search(r"\b(?:contact|contacted|spoke|talked|called|heard|touch)\b", text):
         longest = re.search(r"\blongest\b|\bleast recent", text)
         return "last_contacted_at", not longest
-    desc = word not in ("smallest", "lowest", "cheapest", "poorest", "least")
+    desc = word not in ("smallest", "lowest", "cheapest", "poorest", "least", "bottom")
     field = "budget_min" if re.search(r"\bmin(?:imum)? budget\b", text) else "budget"
     return field, desc
 
@@ -692,7 +784,7 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
     # Not contacted in N days / for two weeks / since X; never contacted.
     neg = re.search(rf"\b(?:not|n't|never|no one|nobody|haven't|hasn't|gone|without|no contact|no)\b[\w' ]{{0,30}}?"
                     rf"\b(?:contact(?:ed)?|spoken|spoke|talk(?:ed)?|reached|touch(?:ed)?|heard|chased|followed up|"
-                    rf"been in touch|got in touch|interact(?:ed|ion)|engaged|call(?:ed)?|email(?:ed)?|met|meet)\b"
+                    rf"been in touch|got in touch|interact(?:ed|ions?)|engaged|call(?:ed)?|email(?:ed)?|met|meet|activity|activities|contact)\b"
                     rf"(?:[\w' ]{{0,20}}?\b(?:in|for|over|within) (?:the (?:last|past) )?(?:more than |over |at least )?(?P<n>{_N})?\s?"
                     rf"(?P<u>days?|weeks?|wks?|fortnights?|months?|years?)\b)?", masked)
     idle = re.search(rf"\b(?:stale|idle|quiet|dormant|cold|untouched|neglected|inactive)\b(?:[\w ]{{0,20}}?\b(?:for|in|over) "
@@ -723,7 +815,9 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
             elif re.search(r"\b(?:never|not yet|yet|n't [\w ]*yet|no one|nobody|at all)\b", masked) or kinds_specific:
                 spec.never_contacted = not kinds_specific
                 n += 1
-            elif idle:
+            elif idle or re.search(r"\b(?:in|for) (?:a (?:long |good )?while|ages|some time|a bit|a long time)\b|\blately\b"
+                                   r"|\brecently\b", masked):
+                # "Stale", "in a while", "lately": a month without contact.
                 spec.not_contacted_since = now - unit_delta(30, "days")
                 spec.not_contacted_label = "in 30 days"
                 n += 1
@@ -735,11 +829,20 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
             spec.not_contacted_since = None
             spec.never_contacted = False
 
-    if re.search(r"\boverdue\b|\blate\b|\bmissed\b|\bpast due\b|\bbehind\b|\bshould have\b", text) and spec.entity == "follow_ups":
+    if re.search(r"\boverdue\b|\blate\b|\bmiss(?:ed)?\b|\bpast due\b|\bbehind\b|\bshould have\b|\bslipped\b|\bforgot\w*\b", text) and spec.entity == "follow_ups":
         spec.overdue = True
-        used += [m.span() for m in re.finditer(r"\boverdue\b|\blate\b|\bmissed\b|\bpast due\b|\bbehind\b", text)]
+        used += [m.span() for m in re.finditer(r"\boverdue\b|\blate\b|\bmiss(?:ed)?\b|\bpast due\b|\bbehind\b|\bslipped\b"
+                                                r"|\bforgot\w*\b", text)]
         n += 1
-    if spec.entity == "follow_ups" and re.search(r"\bupcoming\b|\bcoming up\b|\bfuture\b|\bscheduled\b|\bplanned\b|\bnext\b", text) \
+    chase = re.search(r"\b(?:needs?|due for|ready for|waiting for|to be) (?:a )?(?:chas\w*|call(?:ing|ed)?|follow(?:ing|ed)?[- ]?up|ring)\b"
+                      r"|\bto chase\b", text)
+    if spec.entity == "follow_ups" and chase and not periods and not spec.overdue:
+        # "Who needs chasing?": what is due by the end of today, overdue included.
+        end_of_today = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
+        spec.due = Period(None, end_of_today, "by today", chase.span())
+        used.append(chase.span())
+        n += 1
+    elif spec.entity == "follow_ups" and re.search(r"\bupcoming\b|\bcoming up\b|\bfuture\b|\bscheduled\b|\bplanned\b|\bnext\b", text) \
             and not periods and spec.field != "next_follow_up":
         spec.due = Period(now, None, "upcoming", (0, 0))
         n += 1

@@ -6,7 +6,9 @@ Each side collects evidence with a weight, and the heavier side wins:
   owners, budgets, who was contacted when, counts over leads, time windows ("this week");
 - documents: a project or document named without any of the above, property words
   (amenities, prices, payment plans, handover, fees, pets, policies), questions of advice
-  ("how should I handle…", "what do I say when…") that the playbook answers.
+  ("how should I handle…", "what do I say when…") and of procedure ("how quickly must we call
+  portal leads?") that the playbook answers, and words the data parser cannot place but the
+  documents hold ("CPCV", "escrow").
 
 A tie goes to the data when a lead is named, else to the documents: the document answerer
 says plainly when nothing answers, while a data answer to a non-data question would mislead.
@@ -22,32 +24,60 @@ from handlers.answers.vocabulary import Mention
 Route = Literal["data", "documents"]
 
 _LEAD_NOUN = r"(?:leads?|prospects?|pipeline|deals?|enquiries|contacts?|clients?|customers?|buyers?|accounts?|opportunit(?:y|ies))"
+# After "my"/"our": one client is someone a question is about ("can my client bring a dog?"),
+# several are the asker's book ("my clients in Miradouro"). Leads and deals are the CRM's either way.
+_OWN_NOUN = r"(?:leads?|prospects|pipeline|deals?|enquiries|inquiries|contacts|clients|customers|buyers|accounts|opportunities|book)"
 
 DATA_RULES: list[tuple[float, str]] = [
-    (3.0, rf"\b(?:my|our|mine|i've got|i have|i own|the team's|team|everyone's|his|her|their)\b(?:\s+\w+){{0,3}}?\s+{_LEAD_NOUN}\b"),
-    (3.5, r"\b(?:leads?|prospects?|deals?(?! with)|pipeline)\b"),
+    (3.0, rf"\b(?:my|our|mine|i've got|i have|i own|the team's|team|everyone's|his|her|their)\b(?:\s+\w+){{0,3}}?\s+{_OWN_NOUN}\b"
+          r"|\b(?:on|in) (?:my|our|the team's) (?:books?|crm|system|database)\b"),
+    (3.5, r"\b(?:leads?|prospects?|deals?(?! with)|pipeline|enquiries|inquiries)\b"),
     (2.5, r"\b(?:conversion|win|close|closing|success) rate\b|\bwin ratio\b"),
     (1.0, r"\b(?:clients?|customers?|buyers?|contacts?)\b"),
     (3.0, r"\bfollow[- ]?ups?\b(?! (?:with|after) (?:a|an|new|the) | (?:cadence|policy|rules?|process|guidelines?)\b)|\bfollowups?\b|\boverdue\b|\breminders?\b|\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bagenda\b"),
-    (2.5, r"\b(?:who|which|what|how many)\b.*\b(?:should|must|do) (?:i|we) (?:call|contact|ring|chase|email|phone|see)\b"),
+    (2.5, r"\b(?:who|which|what|how many)\b.*\b(?:should|must|do) (?:i|we) (?:call|contact|ring|chase|email|phone|see)\b"
+          r"|\b(?:who|which|what)\b.*\b(?:am i|are we) (?:supposed|meant|due|planning|going) to (?:call|contact|ring|chase|email|phone|see|meet)\b"
+          r"|\bneeds? (?:chasing|a call|calling|following up|a follow[- ]?up)\b"),
     (2.0, r"\b(?:i|we)\s+(?:have\s+|haven't\s+|have not\s+|had\s+|'ve\s+)?(?:contacted|spoke|spoken|talked|emailed|called|met|phoned|rang|chased|heard)\b"
           r"|\b(?:not|never|n't)\s+(?:been\s+)?(?:contacted|spoken|called|emailed|chased|heard|touched)\b|\blast contact(?:ed)?\b"
-          r"|\bwhen did (?:i|we) (?:last )?(?:speak|talk|call|email|meet|contact|see|hear)\b|\bdid (?:i|we) (?:speak|talk|call|email|meet|contact)\b"),
+          r"|\bwhen did (?:i|we) (?:last )?(?:speak|talk|call|email|meet|contact|see|hear|phone|ring|text|message|visit)\b"
+          r"|\bdid (?:i|we|@agentname) (?:last )?(?:speak|talk|call|email|meet|contact|phone|ring|text|message|see|view|chase)\b"
+          r"|\b(?:i|we) (?:phoned|rang|texted|messaged|whatsapped)\b"),
     (2.0, r"\bstatus(?:es)?\b|\bstage\b|\bnegotiat\w*|\bqualified\b|\bclosed[ _-]?(?:won|lost)\b|\bwon\b|\blost\b|\bhottest\b"),
     (2.0, r"\bowner\b|\bowns\b|\bowned by\b|\bassigned\b|\bwhose\b|\bwho (?:handles|manages|looks after|has the most)\b"),
-    (2.0, r"\bbudgets?\b|\bafford\b"),
+    (2.0, r"\bbudgets?\b|\bafford\b|\bto spend\b|\bcan spend\b"),
+    # A budget ranked or added up is always the CRM's: brochures have prices, not budgets.
+    (3.0, r"\b(?:biggest|highest|largest|top|smallest|lowest|max(?:imum)?|min(?:imum)?|average|avg|mean|median|total|combined"
+          r"|sum of|richest)\s+(?:\w+\s+)?budgets?\b"),
+    # People, and amounts that filter them ("anyone under 300k?", "everyone in Jardim Estrela").
+    # ...but not as the subject of a question about what is allowed ("can anyone use the gym?").
+    (2.0, r"(?<!can )(?<!may )(?<!is )(?<!are )(?<!does )(?<!do )(?<!will )(?<!could )"
+          r"\b(?:anyone|anybody|everyone|everybody|someone|somebody|people)\b"),
+    (1.5, r"\b(?:over|above|under|below|more than|less than|at least|at most|upwards of|north of)\s+[£$€]?\s?\d[\d,.]*\s?(?:k|m|mn|million|thousand|grand)?\b"),
+    (1.0, r"\bunassigned\b|\bno owner\b|\bwithout an? owner\b"),
     (1.5, r"\binterested in\b|\blooking for an?\b|\bwants? an?\b"),
     # "Who's interested in X?" asks for people; "a client who wants…" is a relative clause.
     (3.0, r"^(?:so |and |ok )?(?:who|whom|who's|anyone|anybody|does anyone|is anyone|is anybody|which ones)\b.*\b(?:interested|looking|"
           r"wants?|keen|enquir\w*|asking|after|considering)\b|\bhow many (?:people|buyers|clients|of them)\b"),
     (1.0, r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\baverage\b|\bsum\b|\bbreakdown\b|\bper (?:status|project|agent)\b|\bby (?:status|project|agent|owner|source)\b"),
-    (1.0, r"\b(?:this|last|past|next) (?:week|month|quarter|year)\b|\btoday\b|\byesterday\b|\btomorrow\b|\bin the (?:last|past) \w+ (?:days?|weeks?|months?)\b|\bsince\b|\bago\b"),
+    (1.0, r"\b(?:this|last|past|next) (?:week|month|quarter|year)\b|\btoday\b|\byesterday\b|\btomorrow\b|\bin the (?:last|past) \w+ (?:days?|weeks?|months?)\b|\bsince\b|\bago\b"
+          r"|\b(?:on|last|this|since|before|after) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
     (1.0, r"\bcreated\b|\bcame in\b|\badded\b|\bsigned up\b|\bnew leads\b|\bcontacted\b|\binteractions?\b|\bactivit(?:y|ies)\b"),
     (0.5, r"^(?:list|show|count|give me|find)\b|\bwho\b"),
     (1.5, r"\bviewings?\b(?= (?:did|have|has|this|last|i|we|booked))|\bcalls (?:did|have|this|last)\b|\bmeetings (?:did|have|this|last)\b"),
 ]
 
 DOC_RULES: list[tuple[float, str]] = [
+    # How fast, how often, where to, who pays, what happens if: procedure and terms, which no CRM
+    # row holds, even when the question names leads in general or where they came from (but not
+    # one lead by name: "how soon do I need to call Mary back?" is about Mary's follow-up).
+    (6.0, r"(?!.*@leadname)(?:\bhow (?:quickly|fast|soon|often|early|promptly) (?:should|must|do|does|can|need|ought|are (?:we|agents|you) "
+          r"(?:supposed|expected|meant|required)|is (?:an agent|one) (?:supposed|expected))\b"
+          r"|\bhow long (?:should|must|can|do (?:we|i|agents) have to|have (?:we|i) got to)\b)"),
+    (3.0, r"\bwhere (?:do|should|can|must|would) (?:i|we|agents|buyers|clients|you)\b|\bwho (?:pays|covers|approves|can approve|signs off"
+          r"|is responsible)\b"),
+    (3.0, r"\bwhat happens (?:if|when)\b|\bif (?:the|a|my|our) (?:buyer|seller|deal|client|developer|bank|purchaser)"
+          r"\b.*\b(?:pulls? out|withdraws?|falls? through|cancels?|backs? out|walks? away|changes? (?:their|his|her) mind)\b"),
     (3.0, r"\bbrochures?\b|\bplaybook\b|\bfaqs?\b|\bprice (?:list|sheet)s?\b|\bhandbook\b|\bguide(?:lines?)?\b|\bpolic(?:y|ies)\b"
           r"|\bterms\b|\bspec(?:ification)? sheet\b|\bdocuments?\b|\bfloor ?plans?\b"),
     (4.0, r"\bhow (?:should|do|can|would|must) (?:i|we|you|an agent|agents)\b(?! have)|\bwhat (?:should|do|can|must) (?:i|we) "
@@ -77,6 +107,9 @@ DOC_RULES: list[tuple[float, str]] = [
           r"|\bcancell?ation\b|\bairbnb\b|\blets?\b|\bletting\b|\brent\w*\b|\binvestors?\b|\byields?\b|\bbroadband\b|\binternet\b"
           r"|\benergy\b|\bheating\b|\bsolar\b|\bincentives?\b|\bdiscounts?\b|\bfirst[- ]time buyers?\b|\bshared ownership\b"
           r"|\bstamp duty\b|\bsnag\w*\b|\bexchange\b|\bsolicitors?\b|\blegal\b|\bcommission\b|\bhomes?\b|\bapartments?\b|\bflats?\b"
+          r"|\bvisas?\b|\bresiden(?:cy|ce permit)\b|\btax(?:es)?\b|\bvat\b|\bnotar(?:y|ies)\b|\bescrow\b|\bdeeds?\b|\bcontracts?\b"
+          r"|\bregistration\b|\boff[- ]?plan\b|\bresale\b|\bco-?brok\w*\b|\bcomplaints?\b|\bkeys\b|\bspecs?\b|\bcondo\w*\b"
+          r"|\bhoa\b|\bamenit\w*|\bdistances?\b|\bminutes?\b|\bmetres?\b|\bmeters?\b|\bkm\b|\bmiles?\b"
           r"|\bhouses?\b|\btownhouses?\b|\bpenthouses?\b|\bstudios?\b|\bvillas?\b|\bbedrooms?\b|\bunits?\b|\bfloors?\b|\bstorey\w*\b"
           r"|\bsecurity\b|\bbikes?\b|\bcycle\b|\bstorage\b|\bwindows?\b|\binsulation\b|\bepc\b|\bwho (?:is|are) the (?:developer|builder|architect)"
           r"|\bopening hours\b|\bsales office\b|\bshow ?home\b|\bvirtual tour\b|\bwhat(?:'s| is) the (?:minimum|maximum) (?:deposit|price|size)\b"),
@@ -120,13 +153,21 @@ def title_key(title: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(title)).split())
 
 
-def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Sequence[str] = ()) -> RouteDecision:
+# Each word that only the documents know ("CPCV", "escrow", "sauna") is evidence for them, up to this many.
+DOC_WORD_WEIGHT = 1.5
+DOC_WORDS_COUNTED = 2
+
+
+def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Sequence[str] = (),
+                   doc_words: Sequence[str] = ()) -> RouteDecision:
     """``text`` is the normalised question; ``mentions`` come from ``Vocabulary.find``;
-    ``titles`` are the ingested documents' titles as ``title_key`` gives them."""
+    ``titles`` are the ingested documents' titles as ``title_key`` gives them; ``doc_words`` are
+    the question's words that the data parser could not place but the documents hold."""
     masked = mask_mentions(text, mentions)
     data, data_why = _score(masked, DATA_RULES)
-    # A sum of money next to "budget" is about leads, not about prices in a brochure.
-    docs, docs_why = _score(re.sub(r"[£$€]", " ", masked) if re.search(r"\bbudgets?\b", masked) else masked, DOC_RULES)
+    # A sum of money next to "budget" ("to spend", "afford") is about leads, not about prices.
+    docs, docs_why = _score(re.sub(r"[£$€]", " ", masked) if re.search(r"\bbudgets?\b|\bspend\b|\bafford\b", masked)
+                            else masked, DOC_RULES)
     leads = [m for m in mentions if m.kind == "lead"]
     agents = [m for m in mentions if m.kind == "agent"]
     projects = [m for m in mentions if m.kind == "project"]
@@ -143,11 +184,16 @@ def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Seque
         docs += 2.0
         docs_why.append("project:" + projects[0].label)
     padded = " " + re.sub(r"[^a-z0-9]+", " ", text) + " "
+    named = {title_key(m.label) for m in projects}
     for title in titles:  # titles come as folded words (see ``title_key``)
-        if title and f" {title} " in padded:
+        # A title that is only the project's name is the same evidence as the project, once.
+        if title and f" {title} " in padded and title not in named:
             docs += 3.0
             docs_why.append("title:" + title)
             break
+    if doc_words:
+        docs += DOC_WORD_WEIGHT * min(len(doc_words), DOC_WORDS_COUNTED)
+        docs_why.append("document words:" + ",".join(doc_words[:DOC_WORDS_COUNTED]))
     if data > docs or (data == docs and data > 0 and leads):
         return RouteDecision("data", data, docs, tuple(data_why))
     if docs == 0 and data == 0:

@@ -21,9 +21,16 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
                          "\u2014": "-", "\u00a0": " "})
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, written as people type
+# them on a keyboard without them ("Łukasz" -> "lukasz", "Yılmaz" -> "yilmaz", "Søren" -> "soren").
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i",
+                                "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "æ": "ae", "Æ": "Ae", "œ": "oe",
+                                "Œ": "Oe", "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L"})
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents: 'Zoë Müller' -> 'zoe muller'."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    """Lowercase without accents: 'Zoë Müller' -> 'zoe muller', 'Łukasz Yılmaz' -> 'lukasz yilmaz'."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES).translate(_PLAIN_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -34,6 +41,14 @@ _CONTRACTIONS = {"havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't", "don
                  "im": "i'm", "shouldnt": "shouldn't", "couldnt": "couldn't", "wouldnt": "wouldn't", "cant": "can't"}
 _CONTRACTION_RE = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b")
 
+# Shorthand typed in chat.
+_SHORTHAND = {"w/o": "without", "w/": "with", "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow",
+              "2moro": "tomorrow", "2morrow": "tomorrow", "tomoz": "tomorrow", "2day": "today", "tdy": "today",
+              "yday": "yesterday", "yest": "yesterday", "mtg": "meeting", "mtgs": "meetings", "appt": "meeting",
+              "appts": "meetings", "f/u": "follow-up", "f/us": "follow-ups", "b4": "before", "thru": "through"}
+_SHORTHAND_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
+                           + r")(?![\w/])")
+
 
 def normalise_question(text: str) -> str:
     """Lowercase, no accents, straight quotes, single spaces, apostrophes restored, no trailing
@@ -41,7 +56,10 @@ def normalise_question(text: str) -> str:
     out = fold(text)
     out = re.sub(r"\s+", " ", out).strip()
     out = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(1)], out)
-    return out.rstrip("?!. ")
+    out = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], out)
+    out = re.sub(r"^#\s*(?=[a-z])|(?<=\s)#\s*(?=[a-z])", "number of ", out)  # "# leads from referral"
+    out = re.sub(r"\s*(>=|<=|>|<)\s*(?=[£$€\d])", r" \1 ", out)  # "budget >1m" -> "budget > 1m"
+    return out.rstrip("?!. ").strip()
 
 
 def number_value(word: str | None, default: int = 1) -> int:

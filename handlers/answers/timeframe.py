@@ -43,11 +43,14 @@ _N = NUMBER_WORD_RE
 # A point in time that "since", "before", "between … and …" and "on" can refer to.
 DATE_EXPR = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{1,2}}{_ORD}(?: of)? {_MONTH}(?:,? \d{{4}})?"
+    rf"|(?:the )?\d{{1,2}}{_ORD}(?: of)? {_MONTH}(?:,? \d{{4}})?"
     rf"|{_MONTH} (?:the )?\d{{1,2}}{_ORD}(?:,? \d{{4}})?"
     rf"|{_MONTH}(?: \d{{4}})?"
     rf"|(?:last |this |next |previous )?{_WEEKDAY}"
     rf"|the (?:start|beginning) of (?:the |this |last )?(?:week|month|year|quarter)"
+    rf"|(?:the )?end of (?:the |this |next |last )?(?:week|month|year|quarter)"
+    rf"|q[1-4](?: \d{{4}})?"
+    rf"|\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?"
     rf"|(?:last|this|previous) (?:week|month|year|quarter)"
     rf"|the \d{{1,2}}{_ORD}"
     rf"|{_N} {_UNIT} ago"
@@ -139,7 +142,7 @@ def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[dat
     if re.fullmatch(r"\d{4}", e):
         y = int(e)
         return _midnight(date(y, 1, 1), now), _midnight(date(y + 1, 1, 1), now)
-    m = re.fullmatch(rf"(\d{{1,2}}){_ORD}(?: of)? ({_MONTH})(?:,? (\d{{4}}))?", e) or None
+    m = re.fullmatch(rf"(?:the )?(\d{{1,2}}){_ORD}(?: of)? ({_MONTH})(?:,? (\d{{4}}))?", e) or None
     if m:
         return _day_month(int(m[1]), MONTHS[m[2]], m[3], now, prefer)
     m = re.fullmatch(rf"({_MONTH}) (?:the )?(\d{{1,2}}){_ORD}(?:,? (\d{{4}}))?", e)
@@ -168,6 +171,23 @@ def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[dat
     m = re.fullmatch(r"(last|this|previous) (week|month|year|quarter)", e)
     if m:
         return calendar_period(m[1], m[2], now)
+    m = re.fullmatch(r"(?:the )?end of (?:the |this |(next|last) )?(week|month|year|quarter)", e)
+    if m:
+        _, end = calendar_period(m[1] or "this", m[2], now)
+        return _day(end.date() - timedelta(days=1), now)
+    m = re.fullmatch(r"q([1-4])(?: (\d{4}))?", e)
+    if m:
+        year = int(m[2]) if m[2] else today.year
+        start = date(year, 3 * int(m[1]) - 2, 1)
+        current = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        if not m[2] and prefer == "past" and start > current:
+            start = start.replace(year=year - 1)
+        elif not m[2] and prefer == "future" and start < current:
+            start = start.replace(year=year + 1)
+        return _midnight(start, now), _midnight(_month_start(start.year, start.month + 3), now)
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?", e)
+    if m:
+        return _numeric_date(int(m[1]), int(m[2]), m[3], now, prefer)
     m = re.fullmatch(rf"the (\d{{1,2}}){_ORD}", e)
     if m:
         day = int(m[1])
@@ -184,6 +204,26 @@ def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[dat
     if m:
         return _day((now - unit_delta(number_value(m[1]), m[2])).date(), now)
     return None
+
+
+# Where dates are written month first ("9/12" is September 12); elsewhere day first.
+_MONTH_FIRST_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix",
+                      "America/Anchorage", "America/Detroit", "America/Boise", "America/Indiana/", "America/Kentucky/",
+                      "America/Juneau", "America/Adak", "Pacific/Honolulu", "US/", "America/Puerto_Rico")
+
+
+def _numeric_date(a: int, b: int, year: str | None, now: datetime, prefer: Prefer) -> tuple[datetime, datetime] | None:
+    """"12/05" as a day: month first in the US (by the asker's zone), day first elsewhere; the
+    order that is the only valid one wins ("25/12" anywhere)."""
+    zone = getattr(now.tzinfo, "key", "") or ""
+    month_first = zone.startswith(_MONTH_FIRST_ZONES)
+    day, month = (b, a) if month_first else (a, b)
+    if month > 12 and day <= 12:
+        day, month = month, day
+    if not (1 <= month <= 12):
+        return None
+    full_year = None if year is None else (str(2000 + int(year)) if len(year) == 2 else year)
+    return _day_month(day, month, full_year, now, prefer)
 
 
 def _day(d: date, now: datetime) -> tuple[datetime, datetime]:
@@ -222,6 +262,11 @@ def _weekday(target: int, which: str | None, today: date, prefer: Prefer) -> dat
 # --- finding periods in a question -------------------------------------------------------------
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("day_range", re.compile(rf"\b(?:between|from) (?:the )?(?P<d1>\d{{1,2}}){_ORD} (?:and|to|until|till|-) (?:the )?(?P<d2>\d{{1,2}}){_ORD}"
+                             rf"(?: of)? (?P<mon>{_MONTH})(?:,? (?P<y>\d{{4}}))?\b"
+                             rf"|\b(?:between|from) (?P<mon2>{_MONTH}) (?:the )?(?P<d3>\d{{1,2}}){_ORD} (?:and|to|until|till|-) "
+                             rf"(?:the )?(?P<d4>\d{{1,2}}){_ORD}(?:,? (?P<y2>\d{{4}}))?\b")),
+    ("weekend", re.compile(r"\b(?:over|at|during|on) the weekend\b")),
     ("between", re.compile(rf"\b(?:between|from) (?P<a>{DATE_EXPR}) (?:and|to|until|till) (?P<b>{DATE_EXPR})\b")),
     ("more_ago", re.compile(rf"\b(?:more than|over|at least|longer than) (?P<n>{_N}) (?P<u>{_UNIT}) ago\b")),
     ("less_ago", re.compile(rf"\b(?:less than|under|within|in the last) (?P<n>{_N}) (?P<u>{_UNIT}) ago\b")),
@@ -237,7 +282,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("before", re.compile(rf"\b(?:before|prior to|earlier than) (?P<a>{DATE_EXPR})\b")),
     ("until", re.compile(rf"\b(?:until|till|by|up to|no later than) (?P<a>{DATE_EXPR})\b")),
     ("ago", re.compile(rf"\b(?P<a>{_N} {_UNIT} ago)\b")),
-    ("day", re.compile(r"\b(?P<a>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow)\b")),
+    ("day", re.compile(r"\b(?P<a>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow"
+                       r"|this (?:morning|afternoon|evening))\b")),
     ("on", re.compile(rf"\b(?:on|in|during|for|of) (?P<a>{DATE_EXPR})\b")),
     ("bare", re.compile(rf"\b(?P<a>\d{{4}}-\d{{2}}-\d{{2}}|(?:last |this |next )?{_WEEKDAY}|{_MONTH} \d{{1,2}}{_ORD}|\d{{1,2}}{_ORD} {_MONTH})\b")),
 ]
@@ -272,10 +318,31 @@ def _not_a_date(text: str, m: re.Match[str]) -> bool:
 
 def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple[datetime | None, datetime | None] | None:
     g = m.groupdict()
+    if kind == "day_range":
+        month = MONTHS[g["mon"] or g["mon2"]]
+        d1, d2 = (int(g["d1"]), int(g["d2"])) if g["mon"] else (int(g["d3"]), int(g["d4"]))
+        year = g["y"] or g["y2"]
+        a = _day_month(min(d1, d2), month, year, now, prefer)
+        if a is None:  # both days are in the month and year of the first one
+            return None
+        b = _day_month(max(d1, d2), month, str(a[0].year), now, prefer)
+        return None if b is None else (a[0], b[1])
+    if kind == "weekend":
+        this_sat, _ = calendar_period("this", "weekend", now)
+        shift = "this" if (prefer == "past") == (this_sat <= now) else ("last" if prefer == "past" else "next")
+        return calendar_period(shift, "weekend", now)
     if kind == "between":
         a, b = resolve_date(g["a"], now, prefer), resolve_date(g["b"], now, prefer)
         if a is None or b is None:
             return None
+        if b[0] < a[0]:
+            # "between 1 May and 15 May" asked on 13 May: the end is this year's, not last year's.
+            later = resolve_date(g["b"], now, "future") if prefer == "past" else None
+            earlier = resolve_date(g["a"], now, "past") if prefer == "future" else None
+            if later is not None and later[0] >= a[0]:
+                b = later
+            elif earlier is not None and earlier[0] <= b[0]:
+                a = earlier
         return min(a[0], b[0]), max(a[1], b[1])
     if kind == "more_ago":
         return None, now - unit_delta(number_value(g["n"]), g["u"])
@@ -322,7 +389,7 @@ def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple
     if kind == "day":
         a = g["a"]
         today = now.date()
-        if a == "tonight":
+        if a == "tonight" or a.startswith("this "):
             a = "today"
         if a == "the day before yesterday":
             return _day(today - timedelta(days=2), now)

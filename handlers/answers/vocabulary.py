@@ -34,6 +34,20 @@ will bob pat sue jack frank rob ray dean major miles don art chase page price ha
 walker cook baker mason carter taylor fisher turner parker porter hunter archer tanner
 """.split())
 
+# Months and weekdays that are also first names: written with a capital anyway.
+_CALENDAR_WORDS = frozenset("january february march april may june july august september october november december "
+                            "monday tuesday wednesday thursday friday saturday sunday".split())
+_DATE_LEAD_INS = frozenset("in since before after during until till of by from last this next early late mid end start "
+                           "beginning on through between and to".split())
+
+
+def _date_context(words: list[str], i: int) -> bool:
+    """Whether the word at ``i`` reads as a date: after "in", "since", "last"... or before a day number."""
+    before = words[i - 1] if i > 0 else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return before in _DATE_LEAD_INS or bool(re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?", after))
+
+
 _GENERIC_PROJECT_WORDS = frozenset(
     "view views park court tower towers heights lofts loft residences residence gardens garden house "
     "place square quay village point bay hills hill lane street road gate gates the at of and phase "
@@ -76,8 +90,9 @@ def _words(name: str) -> list[str]:
 
 _UNIT_NUM = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "single": "1",
              "double": "2"}
+# "T2" is how Portugal and Spain write a two-bedroom home (T0 is a studio).
 UNIT_RE = re.compile(
-    r"\b(?P<n>\d|one|two|three|four|five|six)[\s-]*(?:br|bed(?:room)?s?|bd|bhk|b/r)\b"
+    r"\b(?P<n>\d|one|two|three|four|five|six)[\s-]*(?:br|bed(?:room)?s?|bd|bhk|b/r)\b|\bt(?P<t>[0-9])s?\b"
     r"|\b(?P<word>studios?|penthouses?|townhouses?|town houses?|villas?|lofts?|duplex(?:es)?|maisonettes?|"
     r"bungalows?|cottages?|apartments?|flats?)\b")
 
@@ -87,8 +102,19 @@ def unit_key(text: str) -> str | None:
     m = UNIT_RE.search(fold(text))
     if not m:
         return None
+    return _key_of(m)
+
+
+def unit_keys(text: str) -> frozenset[str]:
+    """Every key a unit type holds: '3 Bedroom Villa' -> {'3br', 'villa'}."""
+    return frozenset(_key_of(m) for m in UNIT_RE.finditer(fold(text)))
+
+
+def _key_of(m: re.Match[str]) -> str:
     if m.group("n"):
         return _UNIT_NUM.get(m.group("n"), m.group("n")) + "br"
+    if m.group("t"):
+        return "studio" if m.group("t") == "0" else m.group("t") + "br"
     word = m.group("word").replace(" ", "")
     if word.endswith("xes"):  # duplexes
         word = word[:-2]
@@ -100,6 +126,10 @@ def unit_key(text: str) -> str | None:
 def source_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", fold(text))
 
+
+_GENERIC_SOURCE_WORDS = frozenset("agent agents ads advert adverts advertising campaign campaigns form forms direct other "
+                                  "social media online paid organic search property properties open house houses event "
+                                  "events walk lead leads list lists call calls email emails site sites page".split())
 
 _SOURCE_SYNONYMS = {
     "referral": ("referral", "referrals", "referred", "refer", "recommendation", "word of mouth"),
@@ -165,12 +195,19 @@ class Vocabulary:
         for i, (w, possessive) in enumerate(words):
             if len(w) < 2:
                 continue
+            if len(w) > 3 and w.endswith("s") and w not in COMMON_WORDS and (w[:-1], "first") in index.parts \
+                    and not any((w, p) in index.parts for p in ("first", "last")) \
+                    and (w[:-1] not in COMMON_WORDS or w in capitalised):
+                # "zoes budget": a first name's possessive typed without its apostrophe.
+                w, possessive = w[:-1], True
             for part in ("first", "last"):
                 owners = index.parts.get((w, part))
                 if not owners:
                     continue
                 if w in COMMON_WORDS and not possessive and w not in capitalised:
                     continue
+                if w in _CALENDAR_WORDS and not possessive and _date_context(plain, i):
+                    continue  # "leads created in April" is a month, not April Green
                 span = (toks[i][1], toks[i][2])
                 for kind in ("lead", "agent"):
                     ids = tuple(pid for k, pid, _ in owners if k == kind)
@@ -216,22 +253,52 @@ class Vocabulary:
 
     def _find_units(self, text: str) -> list[Mention]:
         out = []
+        # Adjacent unit words are one phrase ("3 bedroom villa"): a unit type must hold them all.
+        phrases: list[tuple[int, int, set[str]]] = []
         for m in UNIT_RE.finditer(text):
-            key = unit_key(m.group(0))
-            if key is None:
-                continue
-            values = tuple(u for u in self.unit_types if unit_key(u) == key)
-            if not values and key in ("apartment",):
+            key = _key_of(m)
+            if phrases and re.fullmatch(r"[\s-]*", text[phrases[-1][1]:m.start()]):
+                start, _, keys = phrases[-1]
+                phrases[-1] = (start, m.end(), keys | {key})
+            else:
+                phrases.append((m.start(), m.end(), {key}))
+        held = {u: unit_keys(u) for u in self.unit_types}
+        for start, end, keys in phrases:
+            values = tuple(u for u in self.unit_types if keys <= held[u])
+            if not values and keys <= {"apartment"}:
                 continue  # "apartments" alone is not a unit type filter
-            label = values[0] if len(values) == 1 else m.group(0)
-            out.append(Mention("unit_type", (), values or (key,), label, m.span()))
+            label = values[0] if len(values) == 1 else text[start:end]
+            out.append(Mention("unit_type", (), values or tuple(sorted(keys)), label, (start, end)))
+        # Unit types of the CRM's own that no pattern above knows ("Type B", "Garden duplex"):
+        # their words, as written.
+        for value in self.unit_types:
+            if unit_key(value) is not None:
+                continue
+            words = _words(value)
+            if not words or (len(words) == 1 and (len(words[0]) < 3 or words[0] in COMMON_WORDS)):
+                continue
+            pattern = r"\b" + r"\s+".join(re.escape(w) for w in words) + r"(?:s|es)?\b"
+            for m in re.finditer(pattern, text):
+                out.append(Mention("unit_type", (), (value,), value, m.span()))
         return out
 
     def _find_sources(self, text: str) -> list[Mention]:
         out = []
         by_key = {source_key(s): s for s in self.sources}
+        # A word found in one source's name only stands for it ("Facebook" for "Facebook Ads"),
+        # and a source named with a known kind of source takes its synonyms ("Agent referral").
+        owners: dict[str, list[str]] = {}
+        for value in by_key.values():
+            for w in set(_words(value)):
+                owners.setdefault(w, []).append(value)
         for key, value in by_key.items():
+            words = _words(value)
             phrases = set(_SOURCE_SYNONYMS.get(key, ())) | {fold(value)}
+            for kind, synonyms in _SOURCE_SYNONYMS.items():
+                if kind in words and not any(source_key(v) == kind for v in by_key.values()):
+                    phrases |= set(synonyms)
+            phrases |= {w for w in words if len(w) >= 4 and w not in _GENERIC_SOURCE_WORDS and len(owners[w]) == 1
+                        and len(words) > 1}
             for phrase in sorted(phrases, key=len, reverse=True):
                 for m in re.finditer(rf"\b{re.escape(phrase)}(?:s|es)?\b", text):
                     out.append(Mention("source", (), (value,), value, m.span()))
@@ -309,7 +376,7 @@ def vocabulary_fingerprint(session: Session) -> tuple[Any, ...]:
 
 def _capitalised_words(original: str) -> set[str]:
     """Words written with a capital letter, except the first word of the question."""
-    words = re.findall(r"[A-Za-zÀ-ÿ][\w'À-ÿ-]*", original)
+    words = re.findall(r"[^\W\d_][\w'-]*", original)
     return {fold(_strip_possessive(w)[0]) for w in words[1:] if w[:1].isupper()}
 
 
