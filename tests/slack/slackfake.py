@@ -279,3 +279,21 @@ def all_text(blocks: list[dict[str, Any]]) -> str:
             elif isinstance(e, dict) and isinstance(e.get("text"), dict):
                 out.append(e["text"]["text"])
     return "\n".join(out)
+
+
+# --- whole steps, as the app tests take them -------------------------------------------------
+
+def post_plan(server, text: str = "move John Doe to negotiating", *, trigger: str = "1111.2222.a1", **kw):  # noqa: ANN001, ANN201
+    before = len([c for c in server.api.of("chat.postMessage") if is_plan(c)])
+    resp = server.command(command_body(text, trigger_id=trigger, response_url=server.api.response_url(trigger), **kw))
+    assert resp.status_code == 200
+    return server.api.wait_for("chat.postMessage", before + 1, where=is_plan)[-1]
+
+
+def press(server, call, label: str, *, user: str = "U0ALEX", trigger: str = "2222.3333.p1"):  # noqa: ANN001, ANN201
+    blocks = call.params["blocks"]
+    payload = action_payload(button(blocks, label), message_blocks=blocks, channel=call.params["channel"],
+                             message_ts=f"ts-of-{call.params['channel']}", user=user,
+                             response_url=server.api.response_url("press-" + trigger), trigger_id=trigger,
+                             thread_ts=call.params.get("thread_ts"))
+    return server.action(action_body(payload))

@@ -7,21 +7,13 @@ from sqlalchemy import select
 from crm.models import AuditEntry, Campaign, OutboxMessage
 from crm.types import utcnow
 from handlers.campaigns import outbox
-from tests.slack.slackfake import action_body, action_payload, all_text, button, buttons, command_body, is_plan
+from tests.slack.slackfake import all_text, buttons, command_body, is_plan, press
 
 
 def _command(server, text: str, trigger: str, user: str = "U0ALEX"):  # noqa: ANN001, ANN202
     resp = server.command(command_body(text, trigger_id=trigger, user=user,
                                        response_url=server.api.response_url(trigger)))
     assert resp.status_code == 200 and resp.content == b""
-
-
-def _press(server, call, label: str, trigger: str):  # noqa: ANN001, ANN202
-    blocks = call.params["blocks"]
-    payload = action_payload(button(blocks, label), message_blocks=blocks, channel=call.params["channel"],
-                             message_ts="ts-1", user="U0ALEX", response_url=server.api.response_url(trigger),
-                             trigger_id=trigger)
-    assert server.action(action_body(payload)).status_code == 200
 
 
 def _campaign(sessions) -> Campaign | None:  # noqa: ANN001
@@ -32,7 +24,7 @@ def _campaign(sessions) -> Campaign | None:  # noqa: ANN001
 def _started_campaign(server, sessions, name: str, *, sent: bool) -> Campaign:  # noqa: ANN001
     """Created through Slack (plan, Confirm), then started as the worker would; every email sent if ``sent``."""
     _command(server, f"campaign create {name} --template new_launch", f"{name}.create")
-    _press(server, server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", f"{name}.confirm")
+    press(server, server.api.wait_for("chat.postMessage", where=is_plan)[0], "Confirm", trigger=f"{name}.confirm")
     server.api.wait_for("chat.update")
     with sessions.begin() as s:
         campaign = s.scalars(select(Campaign).where(Campaign.name == name)).one()
@@ -50,7 +42,7 @@ def test_a_campaign_is_created_only_after_the_confirm_button(slack_server, team)
     assert 'create campaign "Spring launch" as a draft' in text and "1 lead in its audience" in text
     assert "Alex Morgan &lt;alex@agency.example&gt;" in text  # escaped for mrkdwn
     assert _campaign(team) is None
-    _press(slack_server, call, "Confirm", "p.1")
+    press(slack_server, call, "Confirm", trigger="p.1")
     updated = slack_server.api.wait_for("chat.update")[0]
     assert not buttons(updated.params["blocks"]) and "Done by <@U0ALEX>" in all_text(updated.params["blocks"])
     campaign = _campaign(team)

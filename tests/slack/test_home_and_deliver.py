@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.brain.replies import button
 from bot.channels.slack import render
 from bot.channels.slack.deliver import deliver_pending
+from bot.channels.slack.expiry import settle_expired
 from bot.channels.slack.home import home_data, home_view
 from bot.messages import Reply
 from bot.notify import notify
@@ -16,7 +17,17 @@ from crm.models import Agent, FollowUp, Lead, Notification, Plan
 from crm.types import utcnow
 from handlers.actions import create_plan
 from handlers.reminders import send_due_reminders
-from tests.slack.slackfake import action_body, action_payload, all_text, button as find_button, buttons, home_body
+from tests.slack.slackfake import (
+    action_body,
+    action_payload,
+    all_text,
+    button as find_button,
+    buttons,
+    eventually,
+    home_body,
+    post_plan,
+    press,
+)
 
 
 def test_home_data_splits_overdue_from_due_today_in_the_agents_time_zone(session, make_agent, make_lead):
@@ -204,3 +215,36 @@ def test_snooze_on_a_reminder_puts_the_follow_up_off_and_says_so_in_place(slack_
     with team() as s:
         fu = s.get(FollowUp, fu_id)
         assert fu.status == "open" and fu.snoozed_until > utcnow() and fu.reminded_at is None
+
+
+def test_a_plan_left_unanswered_is_expired_and_its_buttons_removed_once(slack_server, team):
+    call = post_plan(slack_server)
+    plan = eventually(lambda: _plan_with_ref(team))
+    client = WebClient(token="xoxb-test-token", base_url=slack_server.api.url)
+    assert settle_expired(team, client, now=plan.expires_at - timedelta(seconds=1)) == 0  # not yet
+    assert settle_expired(team, client, now=plan.expires_at + timedelta(seconds=1)) == 1
+    updated = slack_server.api.wait_for("chat.update")[0].params
+    assert updated["channel"] == call.params["channel"] and not buttons(updated["blocks"])
+    assert ":hourglass: Expired — nothing was changed" in all_text(updated["blocks"])
+    assert "John Doe (Acme Ltd): status contacted → negotiating" in all_text(updated["blocks"])
+    assert settle_expired(team, client, now=plan.expires_at + timedelta(minutes=5)) == 0
+    assert len(slack_server.api.of("chat.update")) == 1
+    with team() as s:
+        assert s.get(Plan, plan.id).status == "expired"
+        assert s.scalar(select(Lead.status).where(Lead.name == "John Doe")) == "contacted"
+
+
+def test_a_plan_confirmed_in_time_is_not_expired_later(slack_server, team):
+    call = post_plan(slack_server)
+    plan = eventually(lambda: _plan_with_ref(team))
+    press(slack_server, call, "Confirm")
+    slack_server.api.wait_for("chat.update")
+    client = WebClient(token="xoxb-test-token", base_url=slack_server.api.url)
+    assert settle_expired(team, client, now=plan.expires_at + timedelta(minutes=1)) == 0
+    with team() as s:
+        assert s.get(Plan, plan.id).status == "executed"
+
+
+def _plan_with_ref(sessions):  # noqa: ANN001, ANN202
+    with sessions() as s:
+        return s.scalars(select(Plan).where(Plan.message_ref.is_not(None))).first()

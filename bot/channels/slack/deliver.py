@@ -1,5 +1,7 @@
 """Notifications (reminders, lead replies, proposals) delivered as direct messages in Slack.
 
+Each round also settles plans that expired unanswered (``expiry.settle_expired``).
+
 A worker component: every few seconds it takes the pending notifications of agents linked to a
 Slack user, posts each as a DM with its buttons (``chat.postMessage`` with the user id as the
 channel opens the app's DM with them, https://api.slack.com/methods/chat.postMessage#app_home),
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.slack import render
 from bot.channels.slack.app import make_client, slack_configured
+from bot.channels.slack.expiry import settle_expired
 from bot.context import AppContext
 from bot.messages import Reply
 from crm.models import Agent, Notification, Plan
@@ -129,6 +132,7 @@ class SlackDeliverer:
         while not self._stop.is_set():
             try:
                 deliver_pending(self.sessions, self.client)
+                settle_expired(self.sessions, self.client)
             except Exception:
                 log.exception("slack delivery round failed")
             self._stop.wait(self.interval)
