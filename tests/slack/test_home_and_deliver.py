@@ -13,7 +13,7 @@ from bot.channels.slack.expiry import settle_expired
 from bot.channels.slack.home import home_data, home_view
 from bot.messages import Reply
 from bot.notify import notify
-from crm.models import Agent, FollowUp, Lead, Notification, Plan
+from crm.models import Agent, Campaign, FollowUp, Lead, Notification, OutboxMessage, Plan
 from crm.types import utcnow
 from handlers.actions import create_plan
 from handlers.reminders import send_due_reminders
@@ -55,6 +55,35 @@ def test_home_data_splits_overdue_from_due_today_in_the_agents_time_zone(session
     assert view["type"] == "home"
     assert "*Call back* — John Doe · Tue 17 Nov 15:30" in text and "*Send contract* — John Doe · 18:30" in text
     assert "new" in text and "negotiating" in text and "(3 leads)" in text
+
+
+def test_home_lists_the_agents_campaigns_still_going_with_how_far_sending_got(session, make_agent, make_lead):
+    from handlers.campaigns import outbox
+
+    alex, sam = make_agent("Alex Morgan"), make_agent("Sam Lee")
+    for n in range(3):
+        make_lead(f"Lead {n}", owner=alex, status="new")
+    now = datetime(2026, 11, 18, 15, 30, tzinfo=timezone.utc)
+    running = Campaign(name="Spring launch", sender="alex@agency.example", template="new_launch", audience={},
+                       created_by_id=alex.id, state="running", created_at=now - timedelta(days=2))
+    session.add_all([running,
+                     Campaign(name="Draft <idea>", sender="alex@agency.example", template="new_launch", audience={},
+                              created_by_id=alex.id, state="draft", created_at=now - timedelta(days=1)),
+                     Campaign(name="Old one", sender="alex@agency.example", template="new_launch", audience={},
+                              created_by_id=alex.id, state="finished", created_at=now - timedelta(days=9)),
+                     Campaign(name="Sam's", sender="sam@agency.example", template="new_launch", audience={},
+                              created_by_id=sam.id, state="running", created_at=now)])
+    session.flush()
+    outbox.start(session, running, domain="crmbot.test", now=now)
+    first = session.scalars(select(OutboxMessage).where(OutboxMessage.campaign_id == running.id)).first()
+    first.state = "sent"
+    session.flush()
+    data = home_data(session, alex, now=now)
+    assert [(c.name, c.state, c.sent, c.audience) for c in data.campaigns] == [
+        ("Draft <idea>", "draft", 0, 0), ("Spring launch", "running", 1, 3)]
+    text = all_text(home_view(data)["blocks"])
+    assert "*Spring launch* — running · 1 of 3 sent" in text and "*Draft &lt;idea&gt;* — draft" in text
+    assert "Old one" not in text and "Sam's" not in text
 
 
 def test_opening_the_home_tab_publishes_the_agents_day(slack_server, team):

@@ -1,6 +1,7 @@
-"""The App Home tab: the agent's follow-ups due today and overdue, and their pipeline by status.
+"""The App Home tab: the agent's follow-ups due today and overdue, their pipeline by status, and
+their campaigns still going.
 
-Read-only: the data comes from two small queries scoped to the agent; the view is built by a
+Read-only: the data comes from a few small queries scoped to the agent; the view is built by a
 pure function and published with ``views.publish``
 (https://api.slack.com/surfaces/app-home, https://api.slack.com/methods/views.publish).
 """
@@ -16,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from bot.channels.slack.render import escape
 from bot.templating import render as render_template
-from crm.models import LEAD_STATUSES, Agent, FollowUp, Lead
+from crm.models import LEAD_STATUSES, Agent, Campaign, FollowUp, Lead, OutboxMessage
 
 ITEMS_MAX = 15
+CAMPAIGNS_MAX = 5
+LIVE_CAMPAIGNS = ("draft", "scheduled", "running", "paused")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class HomeData:
     overdue: tuple[DueItem, ...]
     today: tuple[DueItem, ...]
     pipeline: tuple[tuple[str, int], ...]  # (status, count) in pipeline order, zeros left out
+    campaigns: tuple["CampaignLine", ...] = ()
+
+
+@dataclass(frozen=True)
+class CampaignLine:
+    name: str
+    state: str
+    sent: int
+    audience: int  # outbox rows: 0 until the campaign starts
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -68,7 +80,21 @@ def home_data(session: Session, agent: Agent, *, now: datetime) -> HomeData:
         select(Lead.status, func.count()).where(Lead.owner_id == agent.id).group_by(Lead.status)
     ).all())
     pipeline = tuple((s, int(counts[s])) for s in LEAD_STATUSES if counts.get(s))
-    return HomeData(agent.name, zone.key, now, tuple(overdue), tuple(today), pipeline)
+    return HomeData(agent.name, zone.key, now, tuple(overdue), tuple(today), pipeline,
+                    campaigns=_campaigns(session, agent))
+
+
+def _campaigns(session: Session, agent: Agent) -> tuple[CampaignLine, ...]:
+    """The agent's campaigns that are not over yet, newest first, with how far sending got."""
+    sent = func.count(OutboxMessage.id).filter(OutboxMessage.state == "sent")
+    rows = session.execute(
+        select(Campaign.name, Campaign.state, sent, func.count(OutboxMessage.id))
+        .outerjoin(OutboxMessage, OutboxMessage.campaign_id == Campaign.id)
+        .where(Campaign.created_by_id == agent.id, Campaign.state.in_(LIVE_CAMPAIGNS))
+        .group_by(Campaign.id, Campaign.name, Campaign.state, Campaign.created_at)
+        .order_by(Campaign.created_at.desc()).limit(CAMPAIGNS_MAX)
+    ).all()
+    return tuple(CampaignLine(name, state, int(n_sent), int(n_all)) for name, state, n_sent, n_all in rows)
 
 
 def home_view(data: HomeData | None) -> dict[str, Any]:
@@ -93,6 +119,11 @@ def home_view(data: HomeData | None) -> dict[str, Any]:
         blocks.append(_section("```" + "\n".join(lines) + "```"))
     else:
         blocks.append(_section(_part("no_leads")))
+    if data.campaigns:
+        blocks.append({"type": "divider"})
+        lines = [_part("campaign", c={"name": escape(c.name), "state": c.state, "sent": c.sent, "audience": c.audience})
+                 for c in data.campaigns]
+        blocks.append(_section(_part("campaigns") + "\n" + "\n".join(lines)))
     updated = data.now.astimezone(zone).strftime("%H:%M %Z")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _part("footer", updated=updated)}]})
     return {"type": "home", "blocks": blocks}
