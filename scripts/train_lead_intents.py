@@ -2,10 +2,12 @@
 
     .venv/bin/python scripts/train_lead_intents.py [FILE ...] [--out PATH] [--cv K]
 
-FILE are data sets in the `crmbot eval nlu` format; their `lead` channel examples (first intent
-of each) are the training data. The default is the development sets only, so that the hold-out
-sets (nlu_heldout, nlu_stress_holdout, nlu_leads_wide_holdout) stay unseen. `--cv K` first prints
-the model's K-fold cross-validated accuracy on those examples (the model alone, without rules).
+FILE are data sets in the `crmbot eval nlu` format, whose `lead` channel examples (first intent
+of each) are training data, or training files that map each intent to a list of replies
+(data/train/lead_replies.json). The default is the development sets and that training file, so
+that the hold-out sets (nlu_heldout*, nlu_stress_holdout, nlu_leads_wide_holdout) stay unseen.
+`--cv K` first prints the model's K-fold cross-validated accuracy on those examples (the model
+alone, without rules).
 """
 from __future__ import annotations
 
@@ -21,13 +23,17 @@ sys.path.insert(0, str(ROOT))
 from bot.understanding.lead_model import WEIGHTS_FILE, train  # noqa: E402
 from bot.understanding.model import LEAD_INTENTS  # noqa: E402
 
-DEFAULT_FILES = ("data/eval/nlu_dev.json", "data/eval/nlu_stress.json", "data/eval/nlu_leads_wide.json")
+DEFAULT_FILES = ("data/eval/nlu_dev.json", "data/eval/nlu_stress.json", "data/eval/nlu_leads_wide.json",
+                 "data/train/lead_replies.json")
 
 
 def lead_examples(paths: list[Path]) -> list[tuple[str, str]]:
     out = []
     for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if "examples" not in data:  # a training file: {intent: [reply, ...]}
+            out.extend((text, intent) for intent in LEAD_INTENTS for text in data.get(intent, ()))
+            continue
         for ex in data["examples"]:
             if ex.get("channel") == "lead" and ex.get("actions"):
                 out.append((ex["text"], ex["actions"][0]["intent"]))

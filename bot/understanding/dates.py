@@ -30,7 +30,7 @@ PARTS_OF_DAY = {
     "lunchtime": time(12, 0), "lunch time": time(12, 0), "lunch": time(12, 0),
     "eod": time(17, 0), "cob": time(17, 0), "end of day": time(17, 0), "end of the day": time(17, 0),
     "close of business": time(17, 0), "end of business": time(17, 0), "eob": time(17, 0),
-    "end of play": time(17, 0),
+    "end of play": time(17, 0), "night": time(18, 0),
 }
 WEEKDAY_NUM = {
     "monday": 0, "mon": 0, "tuesday": 1, "wednesday": 2, "wed": 2, "thursday": 3, "friday": 4,
@@ -38,7 +38,7 @@ WEEKDAY_NUM = {
 }
 _SHORT_WEEKDAYS = ("mon", "wed", "sat", "sun")  # also words ("sat down", "wed"): need context
 
-_NUM = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a couple of|couple of|a few|few)"
+_NUM = r"(?:\d{1,3}(?:\.\d)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a couple of|couple of|a few|few)"
 _HOUR_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _AMPM = r"(?P<ap>a\.?m\.?|p\.?m\.?)(?![a-z])"
 
@@ -51,36 +51,41 @@ RE_REL_LONG = re.compile(
     rf"|\b(?P<n2>{_NUM})\s*(?P<u2>days?|weeks?|months?)\s+(?:from\s+)?(?P<base>now|today|tomorrow)\b"
 )
 RE_TIME_AMPM = re.compile(rf"\b(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s?{_AMPM}")
+RE_TIME_P = re.compile(r"(?<![\w/#-])(?<!unit )(?<!flat )(?<!apt )(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?p\b")
+RE_ISH = re.compile(r"\b(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?-?ish\b")
 RE_TIME_COLON = re.compile(r"(?<![\d/:.])(?P<h>\d{1,2})[:h](?P<m>\d{2})\b(?!\s*(?:%|/))")
 RE_TIME_BARE = re.compile(
-    rf"(?:\b(?:at|by|around|about|from|till|until|for)|@)\s+(?:(?:about|around)\s+)?(?P<h>{_HOUR_WORD})(?:\s*o'?\s?clock)?\b"
+    rf"(?:\b(?:at|by|around|about|from|till|until|for)|@)\s+(?:(?:about|around)\s+)?(?P<h>{_HOUR_WORD})(?:\.(?P<m>[0-5]\d)(?!\.?\d))?(?:\s*o'?\s?clock)?\b"
     r"(?!\s*(?:[:./]\d|%|k\b|m\b|st\b|nd\b|rd\b|th\b|-?\s*(?:days?|weeks?|hours?|minutes?|mins?|months?|years?|bed|beds|bedroom|br|people|units?|sq|percent|th)\b))"
 )
 RE_OCLOCK = re.compile(rf"\b(?P<h>{_HOUR_WORD})\s*o'?\s?clock\b")
-RE_HALF_PAST = re.compile(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>{_HOUR_WORD})\b")
+RE_HALF_PAST = re.compile(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>{_HOUR_WORD})\b|(?<=\bat )(?P<q2>half)\s+(?P<h2>{_HOUR_WORD})\b(?!\s*(?:an?|hours?|days?|weeks?|the|of)\b)")
 RE_PART = re.compile(
-    r"\b(?P<p>first thing|morning|afternoon|evening|tonight|noon|midday|lunch\s?time|(?<=at )lunch|eod|cob|eob|end of (?:the )?day|close of business|end of business|end of play)\b"
+    r"\b(?P<p>first thing|morning|afternoon|evening|tonight|noon|midday|lunch\s?time|(?<=at )lunch|eod|cob|eob|end of (?:the )?day|close of business|end of business|end of play|(?<=tomorrow )night|(?<=day )night)\b"
 )
 RE_DAYWORD = re.compile(
-    r"\b(?P<w>today|tonight|tomorrow|(?:the\s+)?day\s+after\s+tomorrow|overmorrow)\b"
+    r"\b(?P<w>today|tonight|tomorrow|(?:the\s+)?day\s+after\s+tomorrow|overmorrow|(?<!the )day after(?!\s+(?:tomorrow|the|that|this|his|her|their|my|our|@lead|next|a|an|\w+'s)\b))\b"
 )
 RE_WEEKDAY = re.compile(
     r"\b(?P<mod>next|this|coming|this coming|on|by|until|till)?\s*"
     r"(?P<d>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|wed|sat|sun)s?\b"
-    r"(?P<after>\s+(?:at|morning|afternoon|evening|night|\d|noon|lunch|eod|first|@|,|\.|!|\?|or|and|for|then|-)|\s*$)?"
+    r"(?P<after>\s+(?:at|morning|afternoon|evening|night|\d|noon|lunch|eod|first|am\b|pm\b|@|,|\.|!|\?|or|and|for|then|-)|\s*$)?"
 )
 RE_WEEK = re.compile(
-    r"\b(?P<w>next week|the following week|next weekend|this weekend|the weekend|weekend|end of (?:the |this )?week|eow|next month|end of (?:the |this )?month|later this week|this week)\b"
+    r"\b(?P<w>end of next week|after the weekend|next week|the following week|next weekend|this weekend|the weekend|weekend|end of (?:the |this )?week|eow|next month|end of (?:the |this )?month|later this week|this week)\b"
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 RE_MONTH_DAY = re.compile(
     rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?::|\.\d|am|pm|a\.m|p\.m))(?:,?\s+(?P<y>20\d\d))?"
     rf"|\b(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MONTH_NAMES})\b\.?(?:,?\s+(?P<y2>20\d\d))?"
 )
-RE_ORDINAL = re.compile(r"\b(?:(?:on|by|for|until|till|before)\s+)?(?:the\s+)?(?P<d>\d{1,2})(?P<suf>st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:floor|century|time|bed|unit))")
+RE_ORDINAL = re.compile(r"\b(?:(?:on|by|for|until|till|before)\s+)?(?:the\s+)?(?P<d>\d{1,2})(?P<suf>st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:floor|century|time|times|bed|unit|units|showing|viewing|visit|meeting|call|tour|look|round|option|offer|choice|one|home|property|house|flat|apartment|attempt|try|reminder|follow|email|message|text|place|row|phase|building|tower|block|street|st|ave|avenue|road|rd|grade|year|birthday|anniversary|person|buyer|child|kid|quarter|half|deposit|payment|installment|instalment|draft|version|copy|page|item|lot|level|storey|story|stage|opinion|mortgage|bedroom|bathroom|car|parking|lead|client)s?\b)")
 RE_ISO = re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 RE_NUMERIC = re.compile(r"(?<![\w/])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{2,4}))?(?![\w/]|\.\d)")
 
+
+RE_HALF_DAY = re.compile(r"\b(?:today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|wed|sat|sun)\s+(?P<p>am|pm)\b")
+THIS_PART = re.compile(r"\bthis (?:morning|afternoon|evening)\b")
 
 @dataclass(frozen=True)
 class DueTime:
@@ -93,7 +98,7 @@ class DueTime:
 
 def _num(word: str) -> float:
     word = word.strip()
-    if word.isdigit():
+    if word.replace(".", "", 1).isdigit():
         return float(word)
     word = word.replace("a couple of", "couple").replace("couple of", "couple").replace("a few", "few")
     return float(NUMBER_WORDS.get(word, 1))
@@ -194,6 +199,8 @@ class DueParser:
         span = (min(s[0] for s in spans), max(s[1] for s in spans))
         if day is None:
             when = datetime.combine(today, t, tzinfo=tz)
+            if THIS_PART.search(text):
+                return DueTime(when, "minute", span, past=when < now)  # "this morning" is today's
             if when <= now:
                 return DueTime(when + timedelta(days=1), "minute", span, rolled=True)
             return DueTime(when, "minute", span)
@@ -204,6 +211,7 @@ class DueParser:
     # -- the day ----------------------------------------------------------------------------
     def _day(self, text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
         found: list[tuple[int, date, tuple[int, int]]] = []  # (position, day, span)
+        weekday_spans: dict[tuple[int, int], int] = {}  # span -> where the day's name ends
 
         for m in RE_REL_LONG.finditer(text):
             n = int(_num(m.group("n") or m.group("n2")))
@@ -226,7 +234,9 @@ class DueParser:
                 d = today + timedelta(days=1)
             else:
                 d = today + timedelta(days=2)
-            if w == "tomorrow" and re.match(r"\s+(?:week|fortnight)\b", text[m.end():]):
+            later = re.match(r"\s+(?:week|fortnight)\b", text[m.end():])
+            if w == "tomorrow" and later:
+                found.append((m.start(), d + timedelta(days=7 if "week" in later.group(0) else 14), (m.start(), m.end() + later.end())))
                 continue
             found.append((m.start(), d, m.span()))
         for m in RE_WEEKDAY.finditer(text):
@@ -238,12 +248,20 @@ class DueParser:
             before = text[: m.start()]
             if re.search(r"\b(?:last|past|previous|since|on last)\s*$", before):
                 continue
-            found.append((m.start(), _next_weekday(today, WEEKDAY_NUM[name]), m.span()))
+            d = _next_weekday(today, WEEKDAY_NUM[name])
+            if name not in _SHORT_WEEKDAYS and not m.group("mod") and re.match(r"\s+week\b", text[m.end("d"):]):
+                d += timedelta(days=7)  # "Monday week": the Monday after next
+            found.append((m.start(), d, m.span()))
+            weekday_spans[m.span()] = m.end("d")
         for m in RE_WEEK.finditer(text):
             w = m.group("w")
             if w in ("later this week", "this week"):
                 continue
-            if w in ("next week", "the following week"):
+            if w == "end of next week":
+                d = today + timedelta(days=7 - today.weekday() + 4)
+            elif w == "after the weekend":
+                d = _next_weekday(today, 0)
+            elif w in ("next week", "the following week"):
                 d = today + timedelta(days=7 - today.weekday())
             elif "weekend" in w:
                 d = _next_weekday(today, 5)
@@ -278,6 +296,8 @@ class DueParser:
         for m in RE_NUMERIC.finditer(text):
             if any(a <= m.start() < b for a, b in taken):
                 continue
+            if "." in m.group(0) and not m.group("y") and not re.search(r"\b(?:on|by|for|until|till|from|before|due)\s*$", text[: m.start()]):
+                continue  # "4.5 stars", "a 1.5 bed": a decimal, unless it is plainly a date
             d = self._numeric(m.group(0), today)
             if d:
                 found.append((m.start(), d, m.span()))
@@ -286,6 +306,11 @@ class DueParser:
         found.sort(key=lambda f: f[0])
         # Prefer a day that is not behind us ("yesterday ... remind me Friday").
         _, d, span = found[0]
+        # "Tuesday the 12th", "Tue 12 Oct": the date said next to a weekday is the day meant.
+        for _, d2, span2 in found[1:]:
+            end = weekday_spans.get(span)
+            if end is not None and span2 not in weekday_spans and 0 <= span2[0] - end <= 6:
+                return d2, (span[0], max(span[1], span2[1]))
         return d, span
 
     def _numeric(self, s: str, today: date) -> date | None:
@@ -318,7 +343,12 @@ class DueParser:
         part = None
         if part_m:
             part = re.sub(r"\s+", " ", part_m.group("p")).replace("lunch time", "lunchtime")
-        pm_hint = part in ("afternoon", "evening", "tonight")
+        if part_m is None:
+            # "Mon AM", "tomorrow pm": half the day, said after a day.
+            half = RE_HALF_DAY.search(text)
+            if half:
+                part_m, part = half, ("morning" if half.group("p") == "am" else "afternoon")
+        pm_hint = part in ("afternoon", "evening", "tonight", "night")
         am_hint = part in ("morning", "first thing")
 
         m = RE_TIME_AMPM.search(text)
@@ -329,10 +359,15 @@ class DueParser:
             mins = int(m.group("m") or 0)
             if h < 24 and mins < 60:
                 return time(h, mins), m.span(), part
+        m = RE_TIME_P.search(text)
+        if m:
+            h, mins = int(m.group("h")), int(m.group("m") or 0)
+            if 1 <= h <= 12 and mins < 60:
+                return time(h % 12 + 12, mins), m.span(), part
         m = RE_HALF_PAST.search(text)
         if m:
-            h = _hour(m.group("h"))
-            mins = 30 if m.group("q") == "half" else 15
+            h = _hour(m.group("h") or m.group("h2"))
+            mins = 30 if (m.group("q") or m.group("q2")) == "half" else 15
             if m.group("rel") == "to":
                 h, mins = h - 1, 60 - mins
             return self._adjust(h, mins, am_hint, pm_hint, text[m.start():m.start()+1] == "0"), m.span(), part
@@ -341,20 +376,21 @@ class DueParser:
             h, mins = int(m.group("h")), int(m.group("m"))
             if h < 24 and mins < 60:
                 return self._adjust(h, mins, am_hint, pm_hint, m.group("h").startswith("0") or h >= 13), m.span(), part
-        for rx in (RE_TIME_BARE, RE_OCLOCK):
+        for rx in (RE_TIME_BARE, RE_OCLOCK, RE_ISH):
             m = rx.search(text)
             if m:
                 h = _hour(m.group("h"))
-                if 1 <= h <= 12:
-                    return self._adjust(h, 0, am_hint, pm_hint, False), m.span(), part
+                mins = int(m.groupdict().get("m") or 0)
+                if 1 <= h <= 12 and mins < 60:
+                    return self._adjust(h, mins, am_hint, pm_hint, False), m.span(), part
         # "monday 11", "tomorrow 3": a bare number straight after a day word.
-        m = re.search(r"\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?P<h>\d{1,2})\b(?!\s*(?:[:./]\d|st|nd|rd|th|days?|weeks?|hours?|minutes?|mins?|bed|br|%|k\b))", text)
+        m = re.search(r"\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?P<h>\d{1,2})(?:[.:](?P<m>[0-5]\d)\b)?\b(?!\s*(?:[:./]\d|st|nd|rd|th|days?|weeks?|hours?|minutes?|mins?|bed|br|%|k\b|of\b|(?:" + _MONTH_NAMES + r")\b))", text)
         if m:
             h = int(m.group("h"))
             if 1 <= h <= 12:
-                return self._adjust(h, 0, am_hint, pm_hint, False), m.span("h"), part
+                return self._adjust(h, int(m.group("m") or 0), am_hint, pm_hint, False), (m.start("h"), m.end()), part
         if part_m:
-            return PARTS_OF_DAY[part], part_m.span(), part
+            return PARTS_OF_DAY[part], part_m.span("p"), part
         return None, None, None
 
     @staticmethod

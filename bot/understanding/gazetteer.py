@@ -15,7 +15,8 @@ from bot.understanding.text import fold
 
 COMPANY_SUFFIXES = frozenset(
     "ltd limited llc llp inc incorporated plc gmbh co corp corporation company sa bv ag group "
-    "holdings studio studios partners partnership pty srl spa".split()
+    "holdings studio studios partners partnership pty srl spa pvt private pte fze fzco fz-llc fzllc dmcc "
+    "kk oy ab as nv sarl sas ltda lda bhd sdn lp".split()
 )
 
 
@@ -99,17 +100,33 @@ class Gazetteer:
             if plain != fold(name):
                 self._put(plain, "name", name, r.id)
             parts = fold(name).split()
+            # Keys are folded to match what people type; queries keep the letters as written, for
+            # crm.lookup to fold its own way ("Søren").
+            oparts = name.split() if len(name.split()) == len(parts) else parts
             if parts:
-                first = parts[0]
-                self._put(first, "first_name", first, r.id)
+                first, first_q = parts[0], oparts[0]
+                self._put(first, "first_name", first_q, r.id)
                 if len(first) >= 4:
-                    self._put(first + "s", "first_name", first, r.id)  # "Olivers in negotiation"
+                    self._put(first + "s", "first_name", first_q, r.id)  # "Olivers in negotiation"
             if len(parts) > 1:
-                last = parts[-1]
-                self._put(last, "last_name", last, r.id)
+                last, last_q = parts[-1], oparts[-1]
+                self._put(last, "last_name", last_q, r.id)
                 stripped = re.sub(r"[^\w-]", "", last)
                 if stripped != last:
-                    self._put(stripped, "last_name", last, r.id)
+                    self._put(stripped, "last_name", last_q, r.id)
+                # Ways of writing the name that crm.lookup does not know are looked up by the full name.
+                if "-" in stripped.strip("-"):
+                    # "Sharma-Wells" is also written "Sharma Wells", and either half alone.
+                    self._put(" ".join(stripped.split("-")), "last_name", name, r.id)
+                    self._put(parts[0] + " " + " ".join(stripped.split("-")), "name", name, r.id)
+                    for h in stripped.split("-"):
+                        if len(h) >= 3:
+                            self._put(h, "last_name", name, r.id)
+                if len(stripped) >= 3 and stripped.isalpha():
+                    self._put("the " + stripped + ("es" if stripped.endswith("s") else "s"), "last_name", name, r.id)  # "the Raos"
+                initial = re.sub(r"[^\w]", "", last)[:1]
+                if initial.isalpha():
+                    self._put(parts[0] + " " + initial, "first_name", name, r.id)  # "Mark T"
         if r.email:
             self._put(r.email, "email", r.email, r.id)
         if r.company:
@@ -128,11 +145,15 @@ class Gazetteer:
                     self._put(words[0], "company", company, r.id)
 
     # -- matching -----------------------------------------------------------------------------
-    def find(self, doc: Doc) -> list[Mention]:
-        """Non-overlapping mentions, longest first, in text order."""
+    def find(self, doc: Doc, text: str | None = None) -> list[Mention]:
+        """Non-overlapping mentions, longest first, in text order. With the original ``text``, a
+        surname's initial counts only written as one ("Mark T", not "mark t")."""
         found = []
         for match_id, start, end in self.matcher(doc):
             key = self.nlp.vocab.strings[match_id]
+            last = doc[end - 1]
+            if text is not None and end - start > 1 and len(last.norm_) == 1 and not text[last.idx : last.idx + 1].isupper():
+                continue
             found.append(Mention(start, end, key))
         found.sort(key=lambda m: (-(m.end - m.start), m.start))
         taken: set[int] = set()

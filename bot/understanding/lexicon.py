@@ -25,6 +25,9 @@ SHORTHAND = {
     "fup": "follow up", "wanna": "want to", "gotta": "got to", "shud": "should", "cud": "could",
     "wud": "would", "thnx": "thanks", "ok'd": "okayed", "qualed": "qualified", "tmro": "tomorrow",
     "tmorrow": "tomorrow", "tomorow": "tomorrow", "2mrw": "tomorrow", "2mro": "tomorrow", "nite": "night",
+    "arvo": "afternoon", "avo": "afternoon", "noone": "no one", "f2f": "face-to-face",
+    "tmrrw": "tomorrow", "tmmrw": "tomorrow", "2mrow": "tomorrow", "hw": "how", "hv": "have", "hav": "have",
+    "wht": "what", "whn": "when", "helo": "hello", "hii": "hi",
 }
 
 # Contractions typed without the apostrophe, read as the contraction ("dont" -> "don't"). Words

@@ -46,9 +46,12 @@ class Speller:
         out = SHORTHAND.get(token) or CONTRACTIONS.get(token, token)
         if out == token and len(token) >= 4 and token.isalpha() and not self.is_word(token):
             limit = 2 if len(token) >= 7 else 1
-            best = process.extractOne(token, self._vocab, scorer=OSA.distance, score_cutoff=limit)
-            if best is not None:
-                out = best[0]
+            hits = process.extract(token, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=8)
+            if hits:
+                least = min(h[1] for h in hits)
+                # Equally close: the word that ends and starts as typed ("calld" is "called", not "call").
+                out = min((h for h in hits if h[1] == least),
+                          key=lambda h: (h[0][-1] != token[-1], h[0][0] != token[0], abs(len(h[0]) - len(token)), h[2]))[0]
         if len(self._cache) < 50_000:
             self._cache[token] = out
         return out

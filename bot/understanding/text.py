@@ -33,6 +33,9 @@ _FOLD_CACHE: dict[str, str] = {}
 _SAME_LENGTH_SWAPS = {
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"',
     "\u2013": "-", "\u2014": "-", "\u2192": ">", "\u00d7": "x",
+    # Letters that do not decompose into a base letter and an accent.
+    "\u0141": "l", "\u0142": "l", "\u00d8": "o", "\u00f8": "o", "\u0110": "d", "\u0111": "d",
+    "\u0131": "i", "\u0126": "h", "\u0127": "h", "\u0166": "t", "\u0167": "t",
 }
 
 

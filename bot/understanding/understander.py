@@ -8,6 +8,7 @@ the conversation. Lead replies get one intent from ``lead_replies``.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from bot.understanding.analysis import Analysis, analyse
 from bot.understanding.dates import DueParser, DueTime, date_order_for, zone
 from bot.understanding.gazetteer import Gazetteer, LeadRow
 from bot.understanding.lead_replies import PROPOSAL, classify_reply
+from bot.understanding.lead_text import for_dates, named_zone, trim_reply
 from bot.understanding.leads import LeadRef, resolve
 from bot.understanding.lexicon import PRONOUNS
 from bot.understanding.model import LEAD_ACTIONS, Action, Understanding
@@ -154,10 +156,15 @@ class Understander:
         ref = _context_lead(session, context)
         if ref is not None:
             fields.update(ref.as_fields())
-        proposal = intent in ("question", "other", "interested") and bool(PROPOSAL.search(text.lower()))
+        body = for_dates(trim_reply(text))  # the reply's own words, in English, for its time
+        proposal = intent in ("question", "other", "interested") and bool(PROPOSAL.search(body.lower()))
         if (intent == "meeting_request" or proposal) and text:
-            a = analyse(text, nlp=self.nlp, gazetteer=None, speller=self.speller)
+            a = analyse(body, nlp=self.nlp, gazetteer=None, speller=self.speller)
             due = self._parser(tz).parse(a.norm_text(), now=now)
+            spoken_zone = named_zone(body) if due is not None and due.grain == "minute" else None
+            if spoken_zone is not None and spoken_zone != tz:  # "4pm Eastern" read in the file's zone
+                when = due.when.replace(tzinfo=zone(spoken_zone)).astimezone(now.tzinfo)
+                due = dataclasses.replace(due, when=when, past=when < now)
             if due is not None and proposal and not due.past:
                 intent, conf = "meeting_request", 0.8  # a time put forward is a request to meet then
             if due is not None and intent == "meeting_request":
@@ -194,6 +201,13 @@ class Understander:
                 if (c["ci"].intent == "show_lead" and c["ci"].score <= 0.6) or (c["ci"].weak and seen_intent):
                     c["ci"] = rules.ClauseIntent(None, 0.0)
                 seen_intent = seen_intent or c["ci"].intent is not None
+            # A remark about a lead before a request ("grace wants the plan, send her the brochure")
+            # is what the request is about.
+            later = False
+            for c in reversed(clauses):
+                if c["ci"].remark and later:
+                    c["ci"] = rules.ClauseIntent(None, 0.0)
+                later = later or (c["ci"].intent is not None and not c["ci"].weak)
             # "log calls with A and B": a clause that is only another name repeats the request for it.
             for k in range(1, len(clauses)):
                 c = clauses[k]
@@ -314,6 +328,7 @@ class Understander:
 # -- helpers ------------------------------------------------------------------------------------
 # A lead named on its own, or after the verb of the request that follows ("move A and B to won").
 _LEADING_NAME = re.compile(rules.POLITE + r"(?:(?:move|mark|set|put|update|change|switch|flag|close|bump|log|remind me about|follow up with)\s+)?@lead")
+_PLACE_TAIL = re.compile(r"(?:at|in|over|during|about|re|regarding|for) (?:the |a |an |our |his |her |their |my )?[a-z0-9'-]+(?: [a-z0-9'-]+){0,2}\s*[.!]*")
 _FILLER = re.compile(r"\b(?:too|also|as well|both|on|at|for|by)\b")
 
 
@@ -324,6 +339,8 @@ def _names_only(ntext: str, parser: DueParser, now: datetime) -> bool:
     if not ntext.startswith("@lead ") or "@lead" in ntext[6:]:
         return False
     rest = ntext[6:]
+    if _PLACE_TAIL.fullmatch(rest):
+        return True  # "met A and B at the expo": where or what about, no request of its own
     due = parser.parse(rest, now=now)
     if due is None:
         return False
