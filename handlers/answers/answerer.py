@@ -121,8 +121,9 @@ class Answerer:
         vocab = self._vocabulary(session, projects)
         mentions = vocab.find(text, question)
         spec = parse_data_question(question, text, vocab=vocab, now=now, asker_id=agent.id, mentions=mentions)
+        own = None if agent.is_admin else frozenset(l.id for l in vocab.leads if l.owner_id == agent.id)
         decision = route_question(text, mentions=mentions, titles=titles,
-                                  doc_words=self._document_words(spec.unknown_words))
+                                  doc_words=self._document_words(spec.unknown_words), asker_lead_ids=own)
         if decision.route == "data":
             return self._data(question, spec, session=session, agent=agent, now=now, vocab=vocab, decision=decision)
         return self._documents(question, decision=decision)
@@ -168,15 +169,16 @@ class Answerer:
               vocab: Vocabulary, decision: RouteDecision) -> Answered:
         if self.llm is not None and not spec.confident:
             try:
-                sql_answer = answer_with_sql(question, llm=self.llm, session=session, agent=agent, now=now)
+                sql_answer = answer_with_sql(question, llm=self.llm, session=session, agent=agent, now=now,
+                                             own_only=spec.mine)
             except SQLRefused as refused:
                 return Answered(question, "data", _refusal(str(refused)), decision=decision)
             except Exception:  # the model's endpoint failed: the offline answer is still worth giving
                 log.warning("text-to-SQL failed; answering offline", exc_info=True)
                 sql_answer = None
             if sql_answer is not None:
-                return Answered(question, "data", _sql_reply(sql_answer, agent=agent), decision=decision,
-                                sql_answer=sql_answer)
+                return Answered(question, "data", _sql_reply(sql_answer, yours=not agent.is_admin or spec.mine),
+                                decision=decision, sql_answer=sql_answer)
         if spec.recognised == 0 and spec.unknown_words and not spec.lead_ids:
             reply = Reply(text=render("answers/unanswerable.j2", kind="data"), kind="answer")
             return Answered(question, "data", reply, decision=decision)
@@ -230,12 +232,13 @@ def _order_words(spec: QuerySpec) -> str:
 
 def _data_reply(data: DataAnswer, *, agent: Agent, now: datetime) -> Reply:
     tz = now.tzinfo
-    yours = not agent.is_admin
+    yours = data.scope == "own"
     field_words = ""
     if data.kind == "field" and len(data.leads) == 1:
         row = data.table[1] if len(data.table) > 1 else ()
         field_words = render("answers/data_field.j2", field=data.spec.field or "summary", lead=data.leads[0],
-                             value=data.value, value_text=value_text(data.value, tz=tz), row=row)
+                             value=data.value, value_text=value_text(data.value, tz=tz), row=row,
+                             overdue=isinstance(data.value, datetime) and data.value.tzinfo is not None and data.value < now)
     kinds = data.spec.interaction_kinds
     text = render("answers/data.j2", a=data, value_text=value_text(data.value, tz=tz), yours=yours,
                   order_text=_order_words(data.spec), field_words=field_words,
@@ -247,10 +250,10 @@ def _data_reply(data: DataAnswer, *, agent: Agent, now: datetime) -> Reply:
                  sources=(Source(title="CRM data", ref="sql", detail=data.sql_text),) if data.sql else ())
 
 
-def _sql_reply(answer: SqlAnswer, *, agent: Agent) -> Reply:
+def _sql_reply(answer: SqlAnswer, *, yours: bool) -> Reply:
     rows = answer.result.rows
     single = value_text(answer.value) if answer.value is not None else ""
-    text = render("answers/sql_answer.j2", answer=answer, value_text=single, yours=not agent.is_admin)
+    text = render("answers/sql_answer.j2", answer=answer, value_text=single, yours=yours)
     table: tuple[tuple[str, ...], ...] = ()
     if rows and not single:
         table = (tuple(answer.result.columns), *[tuple(value_text(v) if v is not None else "-" for v in r)

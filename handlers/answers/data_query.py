@@ -3,7 +3,8 @@ SQLAlchemy statements over ``crm.models`` (never to SQL strings).
 
 Every statement is scoped to the asker's own leads unless the asker is an admin: the scope is
 a condition on ``leads.owner_id`` added to every statement here, including follow-ups and
-interactions (scoped through their lead). The SQL shown with an answer is the compiled
+interactions (scoped through their lead). An admin who asks about "my leads" is scoped to the
+leads she owns in the same way. The SQL shown with an answer is the compiled
 statement with its values inlined, for display only.
 """
 from __future__ import annotations
@@ -39,6 +40,8 @@ class DataAnswer:
     subject: str = "leads"  # leads | follow-ups | interactions
     scope: str = "own"  # own | all
     missing: list[str] = field(default_factory=list)  # named leads the asker cannot see
+    never_contacted: list[str] = field(default_factory=list)  # listed leads with no contact at all
+    tied: list[str] = field(default_factory=list)  # groups level with the top one ("which agent has the most…")
 
     @property
     def sql_text(self) -> str:
@@ -73,8 +76,18 @@ def _contact_interaction(lead_col=Lead.id):  # noqa: ANN001, ANN202
     return and_(Interaction.lead_id == lead_col, Interaction.kind != "note")
 
 
+def last_contact_expr():  # noqa: ANN201 - a SQL expression
+    """A lead's latest contact: ``last_contacted_at`` or its latest interaction that reached the
+    lead (notes are not contact), whichever is later; NULL when neither is known."""
+    latest = select(func.max(Interaction.occurred_at)).where(_contact_interaction()).scalar_subquery()
+    return case((latest.is_(None), Lead.last_contacted_at), (Lead.last_contacted_at.is_(None), latest),
+                (latest > Lead.last_contacted_at, latest), else_=Lead.last_contacted_at)
+
+
 def lead_conditions(spec: QuerySpec, *, agent: Agent, now: datetime) -> list:
     c: list = [scope_clause(agent)]
+    if spec.mine and agent.is_admin:  # an admin's "my leads" are the ones they own
+        c.append(Lead.owner_id == agent.id)
     if spec.statuses:
         c.append(Lead.status.in_(spec.statuses))
     if spec.exclude_statuses:
@@ -135,6 +148,8 @@ def lead_conditions(spec: QuerySpec, *, agent: Agent, now: datetime) -> list:
 
 
 def _in_period(column, period) -> list:  # noqa: ANN001
+    if period.ranges:  # a union of separate stretches ("in March and May")
+        return [or_(*[and_(column >= a, column < b) for a, b in period.ranges])]
     out = []
     if period.start is not None:
         out.append(column >= period.start)
@@ -191,8 +206,12 @@ def _entity_id(spec: QuerySpec):  # noqa: ANN202
     return {"follow_ups": FollowUp.id, "interactions": Interaction.id}.get(spec.entity, Lead.id)
 
 
+def _shows_owner(spec: QuerySpec, agent: Agent) -> bool:
+    return (agent.is_admin and not spec.mine) or bool(spec.owner_ids)
+
+
 def list_statement(spec: QuerySpec, *, agent: Agent, now: datetime, limit: int = ROW_LIMIT + 1) -> Select:
-    show_owner = agent.is_admin or bool(spec.owner_ids)
+    show_owner = _shows_owner(spec, agent)
     owner_col = [Agent.name.label("owner")] if show_owner else []
     if spec.entity == "follow_ups":
         cols = [FollowUp.due_at, FollowUp.title, Lead.name, FollowUp.status, *owner_col]
@@ -201,8 +220,10 @@ def list_statement(spec: QuerySpec, *, agent: Agent, now: datetime, limit: int =
         cols = [Interaction.occurred_at, Interaction.kind, Lead.name, Interaction.summary, *owner_col]
         order = [desc(Interaction.occurred_at), Lead.name]
     else:
+        by_contact = spec.measure == "top" and spec.order is not None and spec.order[0] == "last_contacted_at"
+        last = last_contact_expr().label("last_contacted_at") if by_contact else Lead.last_contacted_at
         cols = [Lead.name, Lead.status, Lead.project, Lead.unit_type, Lead.budget_min, Lead.budget_max,
-                Lead.last_contacted_at, *owner_col]
+                last, *owner_col]
         order = [Lead.name]
     stmt = _from(select(*cols), spec, with_owner=show_owner)
     stmt = _where(stmt, spec, agent=agent, now=now).order_by(*order)
@@ -214,6 +235,11 @@ def list_statement(spec: QuerySpec, *, agent: Agent, now: datetime, limit: int =
 
 def _order_by(order: tuple[str, bool]) -> list:
     column, descending = order
+    if column == "last_contacted_at":
+        expr = last_contact_expr()
+        # Longest since contact first: a lead never contacted has gone longest of all.
+        return [case((expr.is_(None), 1 if descending else 0), else_=0 if descending else 1),
+                desc(expr) if descending else expr]
     if column == "occurred_at":
         expr = Interaction.occurred_at
     else:
@@ -267,6 +293,8 @@ def group_statement(spec: QuerySpec, *, agent: Agent, now: datetime) -> Select:
         metric = func.count(_entity_id(spec)).label("count")
     stmt = _from(select(key, metric), spec, with_owner=key_name == "owner")
     stmt = _where(stmt, spec, agent=agent, now=now).group_by(key)
+    if key_name == "owner" and spec.pick_top_group:
+        stmt = stmt.where(Lead.owner_id.is_not(None))  # "which agent has the most…": unassigned leads are no agent's
     direction = desc(metric) if spec.top_group_desc else metric
     return stmt.order_by(direction, key)
 
@@ -315,7 +343,7 @@ def run_spec(question: str, spec: QuerySpec, *, session: Session, agent: Agent, 
              vocab: Vocabulary) -> DataAnswer:
     tz = now.tzinfo
     answer = DataAnswer(question=question, spec=spec, kind=spec.measure,
-                        subject=spec.entity.replace("_", "-"), scope="all" if agent.is_admin else "own",
+                        subject=spec.entity.replace("_", "-"), scope="all" if agent.is_admin and not spec.mine else "own",
                         criteria=criteria(spec, vocab=vocab, agent=agent))
     if spec.owner_ids and not agent.is_admin and set(spec.owner_ids) != {agent.id}:
         answer.kind = "not_allowed"
@@ -351,13 +379,16 @@ def run_spec(question: str, spec: QuerySpec, *, session: Session, agent: Agent, 
         return answer
     if spec.measure == "group":
         rows = run(group_statement(spec, agent=agent, now=now))
-        header = (spec.group_by or "status").replace("_", " "), (spec.target.split(":")[0]
-                                                                  if spec.target != "count" else "count")
+        metric_name = spec.target.split(":")[0] if spec.target != "count" else "count"
+        if spec.pipeline:
+            metric_name = "pipeline value" if metric_name == "sum" else "open leads" if metric_name == "count" else metric_name
+        header = (spec.group_by or "status").replace("_", " "), metric_name
         body = [(_label(k), format_number(_number(v))) for k, v in rows]
         answer.table = (tuple(header), *body[:TABLE_ROWS * 2])
         answer.total_rows = len(rows)
         if rows and spec.pick_top_group:
             answer.value = _label(rows[0][0])
+            answer.tied = [_label(k) for k, v in rows[1:] if v == rows[0][1]]
         elif len(rows) == 1:
             answer.value = _number(rows[0][1])
         return answer
@@ -380,10 +411,14 @@ def _run_field(answer: DataAnswer, spec: QuerySpec, *, session: Session, agent: 
         rows = run(next_follow_up_statement(spec, agent=agent, lead_ids=ids, now=now))
         answer.kind = "field"
         answer.table = (("due", "title", "lead"), *[(_when(r[0], tz), r[1], r[2]) for r in rows[:TABLE_ROWS]])
-        answer.leads = list(dict.fromkeys(r[2] for r in rows))
+        # The leads asked about that the asker may see, with an open follow-up or not.
+        visible = run(select(Lead.name).where(scope_clause(agent), Lead.id.in_(ids)).order_by(Lead.name))
+        answer.leads = list(dict.fromkeys([*(r[2] for r in rows), *(r[0] for r in visible)]))
         answer.value = rows[0][0] if rows else None
         answer.total_rows = len(rows)
         _missing(answer, spec, vocab, agent)
+        if not answer.leads:
+            answer.kind = "not_found"
         return answer
     rows = run(field_statement(spec, agent=agent, lead_ids=ids))
     answer.leads = [r.name for r in rows]
@@ -453,7 +488,7 @@ def _missing(answer: DataAnswer, spec: QuerySpec, vocab: Vocabulary, agent: Agen
 
 
 def _fill_list(answer: DataAnswer, spec: QuerySpec, rows: list[Any], *, agent: Agent, tz, total: int | None) -> None:  # noqa: ANN001
-    show_owner = agent.is_admin or bool(spec.owner_ids)
+    show_owner = _shows_owner(spec, agent)
     truncated = total is None and len(rows) > ROW_LIMIT
     rows = rows[:ROW_LIMIT]
     if spec.entity == "follow_ups":
@@ -469,6 +504,8 @@ def _fill_list(answer: DataAnswer, spec: QuerySpec, rows: list[Any], *, agent: A
         body = [(r[0], r[1], r[2] or "-", r[3] or "-", _budget_text(r[4], r[5]),
                  _when(r[6], tz) if r[6] else "never") for r in rows]
         names = [r[0] for r in rows]
+        if spec.order is not None and spec.order[0] == "last_contacted_at":
+            answer.never_contacted = [r[0] for r in rows if r[6] is None]
     if show_owner:
         header = (*header, "owner")
         body = [(*b, r[-1] or "-") for b, r in zip(body, rows)]

@@ -10,6 +10,16 @@ compiles the spec with SQLAlchemy. Words the parser could not place are kept in
 Budgets: a lead's "budget" is its upper bound (``budget_max``, or ``budget_min`` when only
 that is known), for filters ("over 1m"), orderings ("top 5 by budget") and totals alike;
 "minimum budget" and "maximum budget" pick a bound explicitly.
+
+A pipeline is the leads still in play (not closed won or lost): its size is how many there
+are, its value their budgets added up ("which agent has the biggest pipeline [by value]").
+
+Whose leads: "my leads", "do I have" and the like are the asker's own, for an admin too (an
+admin otherwise sees every lead); "our", "all", "the team's" are every lead the asker may see.
+
+Contact recency: "not contacted" with no time means never; ranked ("the five leads I haven't
+spoken to for longest") it is an ordering by last contact, oldest first and never-contacted
+leads before all others.
 """
 from __future__ import annotations
 
@@ -81,6 +91,8 @@ class QuerySpec:
     contact_only: bool = False  # interactions that reached the lead: notes are not contact
     distinct_leads: bool = False
     asked_for_everyone: bool = False  # "all leads", "the team's": only admins see past their own
+    pipeline: bool = False  # "biggest pipeline": open leads only (not closed won or lost)
+    mine: bool = False  # "my leads", "do I have": the asker's own leads, even for an admin
     unknown_words: tuple[str, ...] = ()
     recognised: int = 0  # how many parts of the question were understood
 
@@ -200,7 +212,7 @@ in on at for of from
 supposed meant planning going due needs need chasing scheduled miss missed forgot forgotten slipped unassigned
 assigned allocated owner owners ownerless seen saw see view tour toured showing showings again once twice thrice
 multiple several repeated times while ages lately recently weekend morning afternoon evening anybody somebody
-nobody none without with what's whats happening happened doing
+nobody none without with what's whats happening happened doing gone longest contacting speaking talking
 """.split())
 
 
@@ -262,6 +274,8 @@ def parse_data_question(question: str, text: str, *, vocab: Vocabulary, now: dat
                          r"|\bteam(?:'s)? leads\b|\beveryone's\b|\bteam[- ]wide\b", period_free):
         used += [m.span() for m in re.finditer(r"\b(?:whole|entire|team|company|agency|office|everyone|wide)\b", period_free)]
         spec.asked_for_everyone = True
+    if not spec.asked_for_everyone and not spec.owner_ids and re.search(MINE_RE, period_free):
+        spec.mine = True
     unassigned = re.search(r"\bunassigned\b|(?:\bnot|n't) (?:yet )?(?:been )?(?:assigned|allocated)\b(?! to)|\bno (?:owner|agent)\b|\bwithout (?:an? )?(?:owner|agent)\b"
                            r"|\b(?:don't|doesn't|do not|does not|don't yet) have (?:an? )?(?:owner|agent)\b|\b(?:nobody|no one) owns\b"
                            r"|\bownerless\b|\bnot owned\b|\bnobody(?:'s| is) (?:looking after|handling)\b", period_free)
@@ -340,6 +354,14 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
             out[i] = " "
     return "".join(out)
 
+
+# The asker's own book, said in the first person. An admin sees every lead, so for an admin
+# these words narrow the answer to the leads they own; "our", "all" and "the team's" do not.
+MINE_RE = (r"\b(?:my|mine)\b(?:\s+[\w@'-]+){0,3}?\s+(?:leads?|prospects?|pipeline|deals?|enquir(?:y|ies)|inquir(?:y|ies)|contacts"
+           r"|clients|customers|buyers|accounts|opportunit(?:y|ies)|book|portfolio|follow[- ]?ups?|followups?|tasks?|reminders?"
+           r"|to-?dos?|agenda|diary|calendar|schedule)\b|\bof mine\b|\bon my (?:books?|plate|list)\b"
+           r"|\b(?:do|did) i (?:have|own|hold|look after|handle|manage)\b|\bi(?:'ve| have)? (?:got|own|hold)\b|\bi have\b"
+           r"|\bhave i got\b|\bmy (?:own|newest|latest|oldest|biggest|hottest|top)\b")
 
 _FOLLOW_UP_NOUN = r"\bfollow[ -]?ups?\b|\bfollowups?\b|\btasks?\b|\breminders?\b|\bto-?dos?\b|\bagenda\b|\bon my plate\b" \
                   r"|\bto do list\b|\bdiary\b|\bcalendar\b|\bschedule\b|\boutstanding\b|\bpending\b|\bnext steps?\b"
@@ -422,8 +444,12 @@ def _statuses(text: str, spec: QuerySpec, used: list[tuple[int, int]], periods: 
     found = list(dict.fromkeys(found))
     if not found:
         return 0
-    if negate and re.search(r"\b(?:not|except|excluding|other than|apart from|isn't|aren't|but not)\b\s+(?:in\s+|yet\s+)?(?:\w+\s+)?"
-                            r"(?:negotiat|qualif|contact|won|lost|closed|new|follow)", text):
+    # "Not contacted" negates the status only when that status was asked about; otherwise it is
+    # about contact ("qualified leads I have not contacted").
+    negated = [m.group("s") for m in re.finditer(
+        r"\b(?:not|except|excluding|other than|apart from|isn't|aren't|but not)\b\s+(?:in\s+|yet\s+)?(?:\w+\s+)?"
+        r"(?P<s>negotiat|qualif|contact|won|lost|closed|new|follow)", text) if negate]
+    if any(s != "contact" or "contacted" in found for s in negated):
         spec.exclude_statuses = tuple(found)
     else:
         spec.statuses = tuple(found)
@@ -518,6 +544,10 @@ def _amount(txt: str, *, borrow_from: str | None = None, money_context: bool = T
     return value
 
 
+NEXT_CONTACT_TIMING = (r"\bhow (?:soon|quickly|fast|promptly|early)\b|\bby when\b|\bby what (?:date|day|time)\b|\bwhat time\b"
+                       r"|\bwhen(?:'s| is| are|'m| am)?\s+(?:do|should|must|will|shall|am|are|have|is|need|ought|can|@L)\b|\bwhen'?s\b")
+NEXT_CONTACT_WHAT = (r"\b(?:call|ring|phone|chase|contact|e-?mail|follow(?:ing)?[- ]?up|get back|got to get back|reach|reply|respond"
+                     r"|speak|talk|meet|see|text|message|whatsapp|due|next)\b")
 _COUNT_RE = r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much (?:leads|deals)\b|\btally\b|\bhow many\b"
 _TOP_RE = (rf"\b(?:top|bottom) (?P<n>{_N})\b|\b(?P<n2>{_N}) (?:biggest|largest|highest|richest|best|top|most valuable|newest|latest|"
            rf"most recent|oldest|smallest|lowest)\b|\b(?:top|first|last|most recent|newest|latest|oldest|biggest|largest|"
@@ -531,6 +561,13 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
 
     # One lead's field: "what's John's budget", "who owns Mary", "when did I last speak to Aisha".
     if leads:
+        # "How soon do I need to call Mary back?": when the next contact is due is her next follow-up.
+        timing = re.search(NEXT_CONTACT_TIMING, text)
+        if timing and re.search(NEXT_CONTACT_WHAT, text[timing.end():]) and not re.search(r"\b(?:did|was|were|ago)\b", text):
+            spec.entity, spec.measure, spec.field = "follow_ups", "field", "next_follow_up"
+            used.append(timing.span())
+            used += [m.span() for m in re.finditer(NEXT_CONTACT_WHAT + r"|\bback\b", text)]
+            return 1
         for fname, pattern in FIELD_PATTERNS:
             m = re.search(pattern, text)
             if m:
@@ -572,18 +609,29 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
     m = re.search(rf"\b(?:by|per|for each|for every|each|in each|across|grouped by|group by|split by|broken down by|"
                   rf"breakdown by|broken down by|breakdown of|split of)\s+(?:the |their |lead |each )?(?:{group_words})\b", text)
     top_group = re.search(rf"\b(?:which|what)\s+(?:{group_words})\b.*\b(?:most|fewest|least|highest|lowest|biggest|largest|more|"
-                          rf"best|top)\b|\bwho (?:has|owns|holds|handles|manages) the (?:most|fewest|least|biggest|largest)\b(?!\s+budgets?\b)"
-                          rf"|\bwho(?:'s| is) got the most\b", text)
+                          rf"best|top|smallest)\b|\bwho (?:has|owns|holds|handles|manages|runs) the (?:most|fewest|least|biggest|largest|smallest)\b(?!\s+budgets?\b)"
+                          rf"|\bwho(?:'s| is) got the (?:most|biggest|largest)\b", text)
     if m or top_group:
         match = m or top_group
         key = next((k for k in GROUP_WORDS if match.group(k)), None) or "owner"
         spec.group_by = key
         if top_group and not m:
             spec.pick_top_group = True
-            spec.top_group_desc = not re.search(r"\b(?:fewest|least|lowest)\b", text)
+            spec.top_group_desc = not re.search(r"\b(?:fewest|least|lowest|smallest)\b", text)
         used.append(match.span())
         spec.measure = "group"
-        _aggregate(text, spec, used, budgetish)
+        pipeline = re.search(r"\bpipelines?\b", text)
+        if pipeline and not spec.statuses and not spec.exclude_statuses:
+            # A pipeline is the leads still in play: its size is how many, its value their budgets.
+            spec.pipeline = True
+            spec.exclude_statuses = CLOSED
+            used.append(pipeline.span())
+        by_value = re.search(r"\bvalu(?:e|able)\b|\bworth\b|\bbudgets?\b", text) if spec.pipeline else None
+        if by_value and not re.search(r"\b(?:average|avg|mean|typical)\b", text):
+            spec.target = "sum:budget"
+            used.append(by_value.span())
+        else:
+            _aggregate(text, spec, used, budgetish)
         return 1
     if re.search(r"\bmedian\b", text):
         spec.measure = "median"
@@ -600,6 +648,9 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
                                                 r"closing|success|rate)\b|%", text)]
         return 1
     if re.search(r"\bpipeline\b", text) and _aggregate(text, spec, used, budgetish or re.search(r"\bvalue|worth\b", text)):
+        if not spec.statuses and not spec.exclude_statuses:
+            spec.pipeline = True
+            spec.exclude_statuses = CLOSED  # a pipeline's value is that of the leads still open
         return 1
     m = re.search(r"\b(?:sorted|ordered|ranked|sort|order|rank|arranged)\s+(?:them\s+)?by\s+(?:their\s+|the\s+)?(?P<what>\w+(?:\s\w+)?)", text)
     if m:
@@ -650,7 +701,9 @@ def _measure(text: str, spec: QuerySpec, used: list[tuple[int, int]], leads: lis
                             r"longest|most|least|bottom)\b", text)
     if not m and superlative:
         # "Which 2 leads have the smallest budgets?": the number sits before the noun.
-        m = re.search(r"\b(?:which|what|the|my|our) (?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty) "
+        m = re.search(r"(?:^(?:show me |list |give me |find |get me )?|\b(?:which|what|the|my|our) )"
+                      r"(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty) "
+                      r"(?:(?:new|qualified|negotiating|open|active|hot|cold|closed|won|lost|contacted) )?"
                       r"(?:leads|clients|deals|buyers|prospects|customers|people|ones)\b", text)
     if m:
         groups = m.groupdict()
@@ -763,13 +816,17 @@ def _aggregate(text: str, spec: QuerySpec, used: list[tuple[int, int]], budgetis
     return False
 
 
+_CONTACT_WORDS = (r"\b(?:contact|contacted|contacting|spoke|spoken|speak|speaking|talked|talk|talking|called|calling|heard"
+                  r"|touch|reached|emailed|emailing|phoned|phoning|rang|chased|chasing|been in touch|got in touch)\b")
+
+
 def _order_for(text: str, word: str) -> tuple[str, bool]:
     if re.search(r"\b(?:newest|latest|most recent|recently (?:added|created)|youngest)\b", word + " " + text) \
-            and not re.search(r"\b(?:contact|contacted|spoke|talked|called|heard)\b", text):
+            and not re.search(_CONTACT_WORDS, text):
         return "created_at", True
     if re.search(r"\b(?:oldest|earliest)\b", word):
         return "created_at", False
-    if re.search(r"\b(?:contact|contacted|spoke|talked|called|heard|touch)\b", text):
+    if re.search(_CONTACT_WORDS, text):
         longest = re.search(r"\blongest\b|\bleast recent", text)
         return "last_contacted_at", not longest
     desc = word not in ("smallest", "lowest", "cheapest", "poorest", "least", "bottom")
@@ -791,6 +848,13 @@ def _time_filters(masked: str, text: str, spec: QuerySpec, periods: list[Period]
                      rf"(?:more than |over )?(?P<n>{_N})?\s?(?P<u>days?|weeks?|months?)\b)?", masked)
     kinds_specific = bool(spec.without_interaction_kinds)
     match = neg or idle
+    # "Five leads I haven't spoken to for longest": a ranking by last contact, oldest first (the
+    # never-contacted before all others), not a filter to the never-contacted.
+    longest_first = spec.measure == "top" and spec.order == ("last_contacted_at", False)
+    if match and longest_first and not match.group("u") and not kinds_specific:
+        used.append(match.span())
+        n += 1
+        match = None
     if match and spec.entity == "leads" and spec.measure != "field":
         used.append(match.span())
         duration = match.group("u")

@@ -12,12 +12,18 @@ Each side collects evidence with a weight, and the heavier side wins:
 
 A tie goes to the data when a lead is named, else to the documents: the document answerer
 says plainly when nothing answers, while a data answer to a non-data question would mislead.
+
+"How soon / how quickly / when" with one lead named ("how soon do I need to call Mary back?")
+asks about that lead's next follow-up, which is CRM data; with no lead named ("how quickly must
+we call Bayut leads?") it asks about procedure, which the playbook holds. A lead counts as named
+by a whole name, a company, a surname, or a first name that belongs to one of the asker's own
+leads (any lead for an admin): a first name alone that fits only someone else's lead is too weak.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Collection, Literal, Sequence
 
 from handlers.answers.vocabulary import Mention
 
@@ -60,7 +66,12 @@ DATA_RULES: list[tuple[float, str]] = [
     (3.0, r"^(?:so |and |ok )?(?:who|whom|who's|anyone|anybody|does anyone|is anyone|is anybody|which ones)\b.*\b(?:interested|looking|"
           r"wants?|keen|enquir\w*|asking|after|considering)\b|\bhow many (?:people|buyers|clients|of them)\b"),
     (1.0, r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\baverage\b|\bsum\b|\bbreakdown\b|\bper (?:status|project|agent)\b|\bby (?:status|project|agent|owner|source)\b"),
+    # "What's due in two weeks?", "anything due tomorrow": the asker's follow-ups.
+    (1.5, r"^(?:so |and |ok )?(?:what(?:'s| is| are)|anything|is anything|are any|is there anything|what have i got|what do i have)"
+          r" (?:\w+ )?due\b"),
     (1.0, r"\b(?:this|last|past|next) (?:week|month|quarter|year)\b|\btoday\b|\byesterday\b|\btomorrow\b|\bin the (?:last|past) \w+ (?:days?|weeks?|months?)\b|\bsince\b|\bago\b"
+          r"|\b(?:in|within|over) (?:the )?(?:next|coming|last|past) (?:\w+ )?(?:days|weeks|months|fortnight|hours)\b"
+          r"|\byear to date\b|\bytd\b"
           r"|\b(?:on|last|this|since|before|after) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
     (1.0, r"\bcreated\b|\bcame in\b|\badded\b|\bsigned up\b|\bnew leads\b|\bcontacted\b|\binteractions?\b|\bactivit(?:y|ies)\b"),
     (0.5, r"^(?:list|show|count|give me|find)\b|\bwho\b"),
@@ -158,11 +169,25 @@ DOC_WORD_WEIGHT = 1.5
 DOC_WORDS_COUNTED = 2
 
 
+# "How soon / how quickly / when…": about a named lead, the time of its next follow-up.
+NAMED_LEAD_TIMING = (r"\bhow (?:soon|quickly|fast|promptly|early|long)\b|\bby when\b|\bwhen\b|\bwhat time\b"
+                     r"|\bby what (?:date|day|time)\b")
+NAMED_LEAD_TIMING_WEIGHT = 5.0
+
+
+def _names_a_lead(m: Mention, asker_lead_ids: Collection[int] | None) -> bool:
+    """A lead named firmly enough to pull a "how soon" question to the data."""
+    if m.how != "first":
+        return True
+    return asker_lead_ids is None or any(i in asker_lead_ids for i in m.ids)
+
+
 def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Sequence[str] = (),
-                   doc_words: Sequence[str] = ()) -> RouteDecision:
+                   doc_words: Sequence[str] = (), asker_lead_ids: Collection[int] | None = None) -> RouteDecision:
     """``text`` is the normalised question; ``mentions`` come from ``Vocabulary.find``;
     ``titles`` are the ingested documents' titles as ``title_key`` gives them; ``doc_words`` are
-    the question's words that the data parser could not place but the documents hold."""
+    the question's words that the data parser could not place but the documents hold;
+    ``asker_lead_ids`` are the ids of the asker's own leads (``None``: any lead, as for an admin)."""
     masked = mask_mentions(text, mentions)
     data, data_why = _score(masked, DATA_RULES)
     # A sum of money next to "budget" ("to spend", "afford") is about leads, not about prices.
@@ -175,6 +200,9 @@ def route_question(text: str, *, mentions: Sequence[Mention] = (), titles: Seque
         full = any(m.how in ("full", "company", "possessive", "fuzzy") for m in leads)
         data += 4.0 if full else 2.5
         data_why.append("lead:" + leads[0].label)
+        if re.search(NAMED_LEAD_TIMING, masked) and any(_names_a_lead(m, asker_lead_ids) for m in leads):
+            data += NAMED_LEAD_TIMING_WEIGHT
+            data_why.append("when:" + leads[0].label)
     if agents:
         data += 1.5
     if any(m.kind == "source" for m in mentions):  # where leads came from is CRM data

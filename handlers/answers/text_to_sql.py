@@ -109,16 +109,18 @@ def generate_sql(question: str, *, llm: ChatModel, session: Session, tables: dic
     return extract_sql(reply or "")
 
 
-def answer_with_sql(question: str, *, llm: ChatModel, session: Session, agent: Agent, now: datetime) -> SqlAnswer | None:
+def answer_with_sql(question: str, *, llm: ChatModel, session: Session, agent: Agent, now: datetime,
+                    own_only: bool = False) -> SqlAnswer | None:
     """Ask the model for SQL, check and scope it, run it read-only. None when the model says the
-    question cannot be answered from the schema; ``SQLRefused`` when its SQL is not allowed."""
+    question cannot be answered from the schema; ``SQLRefused`` when its SQL is not allowed.
+    ``own_only`` scopes even an admin to the leads they own ("my leads")."""
     tables = registry_columns(session)
     dialect = dialect_of(session)
     generated = generate_sql(question, llm=llm, session=session, tables=tables, dialect=dialect, now=now)
     if generated is None:
         return None
     guarded: GuardedQuery = guard_sql(generated, tables=tables, dialect=dialect, owner_id=agent.id,
-                                      is_admin=agent.is_admin)
+                                      is_admin=agent.is_admin and not own_only)
     result = run_guarded(session, guarded)
     return SqlAnswer(question=question, sql=guarded.sql, generated=generated, result=result)
 

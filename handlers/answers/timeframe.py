@@ -10,7 +10,19 @@ Conventions (the same in every answer):
 - "since X" runs from the start of X to ``now``; "before X" ends at the start of X;
   "until/by X" ends at the end of X; "between X and Y" includes both days;
 - a bare weekday or date means the past one for things that happened (contacts, meetings)
-  and the coming one for things due (follow-ups): the caller says which it prefers.
+  and the coming one for things due (follow-ups): the caller says which it prefers;
+- "in N days/weeks" is a window, not a single day: for things due it is ``now`` up to ``now``
+  plus the length ("due in two weeks" is everything due within the next 14 days, the way a
+  diary is read), for things that happened ``now`` minus the length up to ``now`` ("not
+  contacted in two weeks");
+- "Easter" is Western (Gregorian) Easter Sunday, the past one for history and the coming one
+  for things due: "since Easter" runs from that Sunday's midnight; "Easter weekend" is Good
+  Friday to Easter Monday; "Christmas" is 25 December;
+- several months, quarters, years or days joined by "and", "or" or commas ("in March and
+  April") are their union: one ``Period`` whose ``ranges`` hold each stretch, adjacent ones
+  merged (March and April is 1 March to 1 May), and whose start and end bound them all;
+- "year to date" (YTD), "quarter to date" (QTD) and "month to date" (MTD) run from the start
+  of the calendar period to ``now``.
 
 ``Period`` bounds are aware datetimes in ``now``'s zone; ``None`` means open-ended.
 """
@@ -20,7 +32,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from handlers.answers.text import NUMBER_WORD_RE, number_value
 
@@ -40,9 +52,13 @@ _ORD = r"(?:st|nd|rd|th)?"
 _UNIT = r"(?:days?|weeks?|wks?|fortnights?|months?|years?|yrs?|quarters?|hours?|hrs?)"
 _N = NUMBER_WORD_RE
 
+# Days named after a feast rather than a date.
+_HOLIDAY = r"(?:easter(?: (?:sunday|day|weekend|monday))?|good friday|christmas(?: day| eve)?|xmas|new year'?s?(?: day)?)"
+
 # A point in time that "since", "before", "between … and …" and "on" can refer to.
 DATE_EXPR = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|{_HOLIDAY}(?:,? \d{{4}})?"
     rf"|(?:the )?\d{{1,2}}{_ORD}(?: of)? {_MONTH}(?:,? \d{{4}})?"
     rf"|{_MONTH} (?:the )?\d{{1,2}}{_ORD}(?:,? \d{{4}})?"
     rf"|{_MONTH}(?: \d{{4}})?"
@@ -64,8 +80,13 @@ class Period:
     end: datetime | None  # exclusive
     label: str  # the words it came from
     span: tuple[int, int]  # where in the (normalised) text
+    # A union of separate stretches ("in March and May"): each [start, end), in order, apart;
+    # empty when the period is the one stretch [start, end).
+    ranges: tuple[tuple[datetime, datetime], ...] = ()
 
     def contains(self, when: datetime) -> bool:
+        if self.ranges:
+            return any(a <= when < b for a, b in self.ranges)
         return (self.start is None or when >= self.start) and (self.end is None or when < self.end)
 
 
@@ -132,6 +153,9 @@ def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[dat
         return _midnight(today - timedelta(days=1), now), _midnight(today, now)
     if e == "tomorrow":
         return _midnight(today + timedelta(days=1), now), _midnight(today + timedelta(days=2), now)
+    m = re.fullmatch(rf"({_HOLIDAY})(?:,? (\d{{4}}))?", e)
+    if m:
+        return _holiday(m[1], int(m[2]) if m[2] else None, now, prefer)
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", e)
     if m:
         try:
@@ -206,6 +230,54 @@ def resolve_date(expr: str, now: datetime, prefer: Prefer = "past") -> tuple[dat
     return None
 
 
+def western_easter(year: int) -> date:
+    """Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm, also known as
+    Meeus/Jones/Butcher; valid for every Gregorian year)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 - the algorithm's own name
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _holiday_days(name: str, year: int) -> tuple[date, date]:
+    """The first day and the day after the last of a feast in ``year``."""
+    if name.startswith(("easter", "good friday")):
+        sunday = western_easter(year)
+        if name == "good friday":
+            return sunday - timedelta(days=2), sunday - timedelta(days=1)
+        if name == "easter monday":
+            return sunday + timedelta(days=1), sunday + timedelta(days=2)
+        if name == "easter weekend":
+            return sunday - timedelta(days=2), sunday + timedelta(days=2)  # Good Friday to Easter Monday
+        return sunday, sunday + timedelta(days=1)
+    if name.startswith(("christmas", "xmas")):
+        day = date(year, 12, 24) if name.endswith("eve") else date(year, 12, 25)
+        return day, day + timedelta(days=1)
+    return date(year, 1, 1), date(year, 1, 2)  # New Year's Day
+
+
+def _holiday(name: str, year: int | None, now: datetime, prefer: Prefer) -> tuple[datetime, datetime]:
+    """A feast's days: of ``year`` when given, else the latest one begun (past) or the next one
+    not yet over (future)."""
+    today = now.date()
+    if year is None:
+        year = today.year
+        first, _ = _holiday_days(name, year)
+        if prefer == "past" and first > today:
+            year -= 1
+        elif prefer == "future" and _holiday_days(name, year)[1] <= today:
+            year += 1
+    first, after = _holiday_days(name, year)
+    return _midnight(first, now), _midnight(after, now)
+
+
 # Where dates are written month first ("9/12" is September 12); elsewhere day first.
 _MONTH_FIRST_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix",
                       "America/Anchorage", "America/Detroit", "America/Boise", "America/Indiana/", "America/Kentucky/",
@@ -261,6 +333,11 @@ def _weekday(target: int, which: str | None, today: date, prefer: Prefer) -> dat
 
 # --- finding periods in a question -------------------------------------------------------------
 
+# What a union ("in March and April", "Q1 or Q2", "2025 and 2026", "on Monday and Tuesday") joins.
+_UNION_ITEM = (rf"(?:{_MONTH}(?: (?:19|20)\d{{2}})?|q[1-4](?: (?:19|20)\d{{2}})?|(?:19|20)\d{{2}}"
+               rf"|(?:the )?\d{{1,2}}{_ORD}(?: of)? {_MONTH}|{_MONTH} (?:the )?\d{{1,2}}{_ORD}|{_WEEKDAY}|{_HOLIDAY})")
+_UNION_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or|&|plus)?|\band\b|\bor\b|&|\bplus\b)\s*(?:(?:in|on|during)\s+)?")
+
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("day_range", re.compile(rf"\b(?:between|from) (?:the )?(?P<d1>\d{{1,2}}){_ORD} (?:and|to|until|till|-) (?:the )?(?P<d2>\d{{1,2}}){_ORD}"
                              rf"(?: of)? (?P<mon>{_MONTH})(?:,? (?P<y>\d{{4}}))?\b"
@@ -276,12 +353,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("rolling_future", re.compile(
         rf"\b(?:(?:in|within|during|over|for) )?(?:the )?(?:next|coming|upcoming|following) (?:(?P<n>{_N}) )?(?P<u>{_UNIT})\b")),
     ("within", re.compile(rf"\b(?:within|in under|in less than) (?:(?P<n>{_N}) )?(?P<u>{_UNIT})\b")),
-    ("so_far", re.compile(r"\b(?P<ytd>year to date|ytd|month to date|mtd)\b")),
+    ("in_time", re.compile(rf"\bin (?P<n>{_N}) (?P<u>{_UNIT})(?:'s?)?(?: time)?\b(?! ago)")),
+    ("so_far", re.compile(r"\b(?P<ytd>year to date|ytd|quarter to date|qtd|month to date|mtd)\b")),
     ("calendar", re.compile(r"\b(?P<w>this|last|next|previous|current|coming) (?P<u>week|month|year|quarter|weekend)\b")),
+    ("union", re.compile(rf"\b(?:(?:in|on|during|for|over|of|from) )?(?P<a>{_UNION_ITEM})"
+                         rf"(?P<rest>(?:(?:,|,? and|,? or|,? &|,? plus) (?:(?:in|on|during) )?{_UNION_ITEM})+)\b")),
     ("since", re.compile(rf"\b(?:since|from|after|starting) (?P<a>{DATE_EXPR})\b")),
     ("before", re.compile(rf"\b(?:before|prior to|earlier than) (?P<a>{DATE_EXPR})\b")),
     ("until", re.compile(rf"\b(?:until|till|by|up to|no later than) (?P<a>{DATE_EXPR})\b")),
     ("ago", re.compile(rf"\b(?P<a>{_N} {_UNIT} ago)\b")),
+    ("feast", re.compile(rf"\b(?:over|at|around|during|on|for|in) (?:the )?(?P<a>{_HOLIDAY}(?:,? \d{{4}})?)\b")),
     ("day", re.compile(r"\b(?P<a>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow"
                        r"|this (?:morning|afternoon|evening))\b")),
     ("on", re.compile(rf"\b(?:on|in|during|for|of) (?P<a>{DATE_EXPR})\b")),
@@ -303,7 +384,8 @@ def find_periods(text: str, *, now: datetime, prefer: Prefer = "past") -> list[P
             if bounds is None:
                 continue
             taken.append(m.span())
-            found.append(Period(bounds[0], bounds[1], m.group(0), m.span()))
+            ranges = bounds[2] if len(bounds) > 2 else ()
+            found.append(Period(bounds[0], bounds[1], m.group(0), m.span(), ranges))
     return sorted(found, key=lambda p: p.span)
 
 
@@ -316,7 +398,8 @@ def _not_a_date(text: str, m: re.Match[str]) -> bool:
     return False
 
 
-def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple[datetime | None, datetime | None] | None:
+def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple[Any, ...] | None:
+    """(start, end) of a match, or (start, end, ranges) for a union."""
     g = m.groupdict()
     if kind == "day_range":
         month = MONTHS[g["mon"] or g["mon2"]]
@@ -365,8 +448,13 @@ def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple
                 and re.search(r"\bnext\b|\bcoming\b", words):
             return calendar_period("next", unit, now)
         return now, now + unit_delta(number_value(g["n"]), unit)
+    if kind == "in_time":
+        delta = unit_delta(number_value(g["n"]), g["u"])
+        return (now, now + delta) if prefer == "future" else (now - delta, now)
+    if kind == "union":
+        return _union([g["a"], *[p for p in _UNION_SPLIT.split(g["rest"]) if p]], now, prefer)
     if kind == "so_far":
-        unit = "year" if g["ytd"] in ("year to date", "ytd") else "month"
+        unit = {"year to date": "year", "ytd": "year", "quarter to date": "quarter", "qtd": "quarter"}.get(g["ytd"], "month")
         start, _ = calendar_period("this", unit, now)
         return start, now
     if kind == "calendar":
@@ -396,9 +484,26 @@ def _bounds(kind: str, m: re.Match[str], now: datetime, prefer: Prefer) -> tuple
         if a == "the day after tomorrow":
             return _day(today + timedelta(days=2), now)
         return resolve_date(a, now, prefer)
-    if kind in ("on", "bare"):
+    if kind in ("on", "bare", "feast"):
         return resolve_date(g["a"], now, prefer)
     return None
+
+
+def _union(items: list[str], now: datetime, prefer: Prefer) -> tuple[datetime, datetime, tuple[tuple[datetime, datetime], ...]] | None:
+    """Each item's [start, end), sorted, with overlapping or adjacent ones merged."""
+    spans = []
+    for item in items:
+        r = resolve_date(item.strip(), now, prefer)
+        if r is None:
+            return None
+        spans.append(r)
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged[0][0], merged[-1][1], tuple(merged) if len(merged) > 1 else ()
 
 
 DURATION_RE = re.compile(rf"(?:(?P<n>{_N}) )?(?P<u>{_UNIT})")
