@@ -16,9 +16,11 @@ LP = L.replace("|it|", "|")  # a person: "it" is seldom a lead
 
 # -- statuses ---------------------------------------------------------------------------------
 STATUS_RULES: list[tuple[str, re.Pattern]] = [
-    ("closed_won", re.compile(r"\bclosed?\s*[-_]?\s*won\b|\bwon\b(?!')|\bwin\b|\bclosed (?:the |a )?(?:deal|sale)\b|\bdeal (?:is )?(?:done|won|closed|signed)\b|(?:@lead|\bhe|\bshe|\bthey|\bwe|\bwho|\bhas|\bhave|\bfinally|\bjust|\bit's|\ball)\s+(?:has\s+|have\s+|finally\s+|just\s+|officially\s+)?signed\b|\bsigned (?:the |a |on the )?(?:contract|deal|spa|agreement|purchase|papers|paperwork|offer|sale|dotted line)\b|\bsigned\s*[!.]*$|\b(?:bought|purchased)\b(?!.*\b(?:elsewhere|somewhere else|another|instead|from someone)\b)|\baccepted (?:our|the|my) offer\b|\boffer (?:got|was|has been|is) accepted\b|\b(?:paid|transferred|sent|gave|given|handed over) (?:the |a |his |her |their |us the )?(?:booking (?:fee|amount)|reservation fee|deposit|token(?: amount| money)?|down ?payment|earnest money)\b|(?:@lead|\bwe|\bjust|\bfinally)\s+(?:has\s+|have\s+|just\s+|finally\s+)*closed\s*[!.]*$|\bagreed to (?:the )?(?:terms|deal|price|offer)\b|\bconverted\b|\bsold (?:the (?:unit|flat|apartment|property|villa|penthouse|house) )?to (?:@lead|him|her|them)\b|\bwe got (?:him|her|them|@lead)\b|\bclosed (?:@lead|him|her|them)\b(?!\s+(?:as|to)\b)|\bsuccess\b")),
-    ("closed_lost", re.compile(r"\bdisqualif\w*|\bunqualified\b|\bnot qualified\b|\bclosed?\s*[-_]?\s*lost\b|\blost\b|\bdead\b|\bwent cold\b|\bgone cold\b|\bbacked out\b|\bdropped out\b|\bpulled out\b|\bwalked away\b|\bnot interested\b|\bno longer interested\b|n't interested\b|\bnot (?:buying|proceeding)\b|\bno go\b|\bno-go\b|\bchose (?:another|a different|someone else)\b|\b(?:went|gone|going|signed|listed) with (?:another|a different|a competitor|someone else)\b|\bcompetitor\b|\bgave up\b|\bdeclined\b|\bfell through\b|\bghosted\b|\bclosed\s*[-_]?\s*lose\b")),
-    ("negotiating", re.compile(r"\bnegotiat\w*\b|\bunder offer\b|\b(?:put|putting) (?:in )?an offer\b|\boffer (?:made|submitted|put in)\b|\bmade an offer\b|\boffer stage\b|\bin talks\b|\bhaggling\b|\bcounter\s?-?offer\b|\bmaking an offer\b")),
+    ("closed_won", re.compile(r"\bclosed?\s*[-_]?\s*won\b|\bwon\b(?!')|\bwin\b|\bclosed (?:the |a )?(?:deal|sale)\b|\bdeal (?:is )?(?:done|won|closed|signed)\b|(?:@lead|\bhe|\bshe|\bthey|\bwe|\bwho|\bhas|\bhave|\bfinally|\bjust|\bit's|\ball)\s+(?:has\s+|have\s+|finally\s+|just\s+|officially\s+)?signed\b|\bsigned (?:the |a |on the )?(?:contract|deal|spa|agreement|purchase|papers|paperwork|offer|sale|dotted line)\b|\bsigned\s*[!.]*$|\b(?:bought|purchased)\b(?!.*\b(?:elsewhere|somewhere else|another|instead|from someone)\b)|\baccepted (?:our|the|my) offer\b|\boffer (?:got|was|has been|is) accepted\b|\b(?:paid|transferred|sent|gave|given|handed over) (?:the |a |his |her |their |us the )?(?:booking (?:fee|amount)|reservation fee|deposit|token(?: amount| money)?|down ?payment|earnest money)\b|(?:@lead|\bwe|\bjust|\bfinally)\s+(?:has\s+|have\s+|just\s+|finally\s+)*closed\s*[!.]*$|\bagreed to (?:the )?(?:terms|deal|price|offer)\b|\bconverted\b|\bsold (?:the (?:unit|flat|apartment|property|villa|penthouse|house) )?to (?:@lead|him|her|them)\b|\bwe got (?:him|her|them|@lead)\b|\bclosed escrow\b|\bescrow (?:has |is )?closed\b|\bclosed (?:@lead|him|her|them)\b(?!\s+(?:as|to)\b)|\bsuccess\b")),
+    ("closed_lost", re.compile(r"\bdisqualif\w*|\bunqualified\b|\bnot qualified\b|\bclosed?\s*[-_]?\s*lost\b|\blost\b|\bdead\b|\bwent cold\b|\bgone cold\b|\bbacked out\b|\bdropped out\b|\bpulled out\b|\bwalked away\b|\bnot interested\b|\bno longer interested\b|n't interested\b|\bnot (?:buying|proceeding)\b|\bno go\b|\bno-go\b|\bchose (?:another|a different|someone else)\b|\b(?:went|gone|going|signed|listed) with (?:another|a different|a competitor|someone else)\b|\bcompetitor\b|\bgave up\b|\bdeclined\b|\bfell through\b|\bghosted\b|\bclosed\s*[-_]?\s*lose\b|\b(?:under|in) contract (?:on|for|with) (?:another|a different|someone else|a competitor|other)\b|\bunder contract elsewhere\b")),
+    # "Under contract", "in contract", "in escrow" (US): an offer accepted, the sale not closed yet,
+    # as "under offer" is in the UK; closing ("closed escrow") is the win.
+    ("negotiating", re.compile(r"\bnegotiat\w*\b|\bunder offer\b|\b(?:under|in) contract\b(?!\s+(?:terms|law|elsewhere)\b|\s+(?:on|for|with) (?:another|a different|someone else|a competitor|other)\b)|\b(?:in|into|opened) escrow\b|\b(?:put|putting) (?:in )?an offer\b|\boffer (?:made|submitted|put in)\b|\bmade an offer\b|\boffer stage\b|\bin talks\b|\bhaggling\b|\bcounter\s?-?offer\b|\bmaking an offer\b")),
     ("qualified", re.compile(r"\bqualif\w*\b|\bhot lead\b|\bsql\b")),
     ("contacted", re.compile(r"\bcontacted\b|\breached out\b|\bbeen in touch\b|\bin contact\b")),
     ("follow_up", re.compile(r"(?:\b(?:to|as|status|stage|into|in|is|be|on)\s+(?:a\s+)?(?:needing\s+|needs\s+|requiring\s+)?follow\s*-?\s*up\b(?!\s+(?:with|on)\b))|\bneeds? (?:a )?follow\s*-?\s*up\b(?!\s+(?:with|on)\b)|\bfollow\s*-?\s*up\s+(?:status|stage)\b|\bfollow_up\b")),
@@ -47,6 +49,15 @@ KIND_RULES: list[tuple[str, re.Pattern]] = [
     ("meeting", re.compile(r"\bmeet(?:ing|ings)?\b|\bmet\b|\bsat down\b|\bcoffee\b|\blunch\b|\bdinner\b|\bbreakfast\b|\bdrinks\b|\bin person\b|\bin-person\b|\bcame (?:in|by|over)\b|\bcame to (?:the|our|my) (?:office|agency)\b|\bstopped by\b|\bdropped by\b|\bpopped in\b|\bface[- ]to[- ]face\b|\bdropped (?:in|into|by)\b|\bgrabbed (?:a )?(?:coffee|lunch|drinks?|dinner)\b|\bat (?:the|our|his|her|their) (?:office|sales office|agency)\b")),
     ("call", re.compile(r"\bcall(?:ed|s|ing)?\b|\bby phone\b|\bmobile\b|\bcell\b|\bcouldn't reach\b|\bcould not reach\b|\breached @lead\b|\bphone(?:d)?\b|\brang\b|\bring(?:ing)?\b|\bvoicemail\b|\bvoice mail\b|\b(?:give|gave|given) (?:@lead|him|her|them) a (?:bell|buzz|ring|call|tinkle)\b|\bno (?:answer|pick\s?-?up)\b|\bdid(?:n't| not) (?:answer|pick up)\b|\bnot (?:answering|picking up|reachable)\b|\bunreachable\b|\bswitched off\b|\btried (?:@lead|him|her|them)\b")),
 ]
+# Where a viewing happens: met there, dropped by there, it was a viewing ("stopped by the open house").
+VIEWING_PLACE = re.compile(r"\bopen (?:house|home|inspection)s?\b|\bshow ?(?:flat|home|house|apartment|unit|suite)s?\b|\bmodel (?:home|unit|flat|apartment)s?\b|\bdisplay (?:suite|home|unit|flat|apartment|village)s?\b|\bsample (?:flat|unit|apartment|villa)s?\b")
+# Meeting said only by the verb of being somewhere together, which the place can name better.
+GENERIC_MEETING = re.compile(r"\bmet\b|\bmeet\b|\bsat down\b|\bin person\b|\bin-person\b|\bcame (?:in|by|over)\b|\bstopped by\b|\bdropped (?:by|in|into)\b|\bpopped in\b|\bface[- ]to[- ]face\b")
+# A verb of contact with nothing after it: its object is the one of the verb it is joined to
+# ("emailed and called Rose").
+BARE_CONTACT_VERB = re.compile(
+    r"(?:(?:i|we|just|also|both|already|have|had|'ve|i've|we've)\s+)*(?:called|phoned|rang|emailed|e-mailed|mailed|texted|messaged|whatsapped|met|visited|pinged|dmed|dm'd|contacted|chased|toured|called up|rang up)\s*[.!]*"
+)
 # Talking in general: a call, unless something more specific is said.
 GENERIC_TALK = re.compile(r"\bdiscuss(?:ed|ing)?\b|\bwent (?:over|through)\b|\bpitched\b|\bpresented\b|\bexplained\b|\bspoke\b|\bspoken\b|\bspeak(?:ing)?\b|\btalked\b|\btalk(?:ing)?\b|\bchat(?:ted)?\b|\bconversation\b|\bcatch up\b|\bcaught up\b|\bzoom\b|\bteams\b|\bskype\b|\bvideo\b|\bfacetime\b|\bfacetimed\b|\bzoomed\b|\bskyped\b|\btouched base\b|\bchecked in with\b|\bconnected with\b")
 
@@ -54,7 +65,7 @@ GENERIC_TALK = re.compile(r"\bdiscuss(?:ed|ing)?\b|\bwent (?:over|through)\b|\bp
 POLITE = r"^(?:(?:hey|hi|ok|okay|so|right|pls|please|kindly|can you|could you|would you|will you|can u|could u|i need you to|i want you to|go ahead and|quickly|just|also|now)\s+)*"
 
 QUESTION_START = re.compile(
-    r"^(?:what|what's|whats|which|who|who's|whos|whom|when|where|how|how's|why|is|are|was|were|do|does|can|could|would|should|any|anything|tell me how|tell me which|tell me about|tell me more about|explain|describe|info on|information on|details on|details of|(?:did|have|has|had|will)(?= (?:i|we|you|he|she|they|@lead|anyone|my|our|any)\b))\b"
+    r"^(?:what|what's|whats|which|who|who's|whos|whom|when|where|how|how's|why|is|are|was|were|do|does|can|could|would|should|any(?! time\b)|anything|tell me how|tell me which|tell me about|tell me more about|explain|describe|info on|information on|details on|details of|(?:did|have|has|had|will)(?= (?:i|we|you|he|she|they|@lead|anyone|my|our|any)\b))\b"
 )
 LISTING = re.compile(
     r"^(?:(?:can you|could you|please|pls)\s+)*(?:list|count|how many|how much|sum|total|average|number of|breakdown|percentage|report|summary of|summari[sz]e|stats|statistics|give me (?:a )?(?:list|count|number)|show (?:me )?(?:all|every|my|the (?:list|number)|a list|leads|clients|follow|overdue|today|tomorrow|what)|find (?:me )?(?:all|every|my)|get (?:me )?(?:all|my|a list)|pull up (?:all|my|every))\b"
@@ -66,7 +77,7 @@ COMMAND_VERB = re.compile(
 )
 
 HELP = re.compile(
-    r"^/?help\b|\bhelp me\b|^(?:please\s+)?help\s*[!?.]*$|\b(?:can|could) (?:you|u) help\b(?!\s+(?:me\s+)?(?:with|find|log|move|mark|set|schedule|remind))|\bhelp\s*[!?.]*$|\bwhat (?:all |else |exactly )?(?:can|do|could) (?:you|u) (?:do|help with|handle)\b|\bwhat (?:all |else )?can i (?:say|type|ask|do|tell you)\b|\bwhat do i (?:say|type)\b|\bshow me what (?:you|u) can do\b"
+    r"^/?help\b|\bhelp me\b|^(?:please\s+)?help\s*[!?.]*$|\b(?:can|could) (?:you|u) help\b(?!\s+(?:me\s+)?(?:with|find|log|move|mark|set|schedule|remind))|\bhelp\s*[!?.]*$|\bwhat (?:all |else |exactly )?(?:can|do|could|does|will) (?:you|u|this bot|the bot|this thing|this app|this tool|crmbot|this) (?:do|help with|handle)\b|\bwhat(?:'s| is) (?:this|the) bot(?: for)?\s*[?!.]*$|\bwhat (?:all |else )?can i (?:say|type|ask|do|tell you)\b|\bwhat do i (?:say|type)\b|\bshow me what (?:you|u) can do\b"
     r"|^how to\b.*\b(?:log|schedule|use|remind|update|mark|move|add|set|create|record|change|book|search|find|ask|delete|undo)\b|\b(?:need|want|could use|get) (?:some )?help\b|\b(?:syntax|format) (?:for|of|to)\b|\bgive me (?:some |an )?examples?\b"
     r"|\bhow (?:do|can|should) (?:i|we|you|one)\b.*\b(?:log|schedule|use|work|remind|update|mark|move|add|set|create|record|change|book|search|find|talk|ask|delete|undo)\b"
     r"|\bcommands?\b|\busage\b|\bhow (?:does|do) (?:this|it|you|the bot|this bot)\b.*\bwork\b|\bhow (?:does|do) (?:this|it|you|the bot|this bot) work\b|\bwhat should i (?:type|say|write)\b|^\?+$"
@@ -193,19 +204,28 @@ def find_kind(text: str) -> str | None:
         word = m.group(1)
         return {"tour": "viewing", "site visit": "viewing", "showing": "viewing", "coffee": "meeting",
                 "lunch": "meeting", "chat": "call"}.get(word, word)
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, re.Match[str]] | None = None
     for kind, rx in KIND_RULES:
         m = rx.search(text)
         if m and (best is None or m.start() < best[0]):
-            best = (m.start(), kind)
+            best = (m.start(), kind, m)
     if best:
+        if best[1] == "meeting" and GENERIC_MEETING.fullmatch(best[2].group(0)) and VIEWING_PLACE.search(text):
+            return "viewing"
         return best[1]
     return "call" if GENERIC_TALK.search(text) else None
 
 
+# A verb right after "with", "through", "from", "at" is not an action but the name of whoever it
+# is with: a bank or a firm ("pre-approved w/ Chase", "financing through Chase").
+NAME_AFTER_PREPOSITION = re.compile(
+    r"\b(?P<p>with|through|from|at|via)\s+(?:/\s+)?(?:chase|ping|nudge|poke|hassle|remind|schedule|book|contact|ring|follow)\b(?!\s*(?:up|in|back|through)\b|-)"
+)
+
+
 def classify(text: str, *, is_question: bool, has_lead: bool, has_future_due: bool, has_past_marker: bool) -> ClauseIntent:
     """The intent of one clause of an agent's message (``None`` when it carries none)."""
-    t = text.strip()
+    t = NAME_AFTER_PREPOSITION.sub(r"\g<p> firm", text.strip())
     if not t:
         return ClauseIntent(None, 0.0)
     if re.match(r"^(?:status\s+)?update\s*:?\s*(?:for\s+|on\s+)?@lead\s*[:\-]?$", t):

@@ -6,7 +6,14 @@
   "next week" is next Monday; "in N days/weeks" keeps 10:00 unless a time is given;
   "in N hours/minutes" counts from now;
 - a bare hour from 1 to 7 without am/pm ("at 4") is afternoon, 8 to 11 morning;
-- a day of the month ("the 25th", "Dec 3") is the next such date after today.
+- a day of the month ("the 25th", "Dec 3") is the next such date after today;
+- a weekday said with a date ("Thursday 10/14", "Sat the 25th", "Tuesday, March 3rd") is that
+  date: the date is the more exact of the two, so it wins when they disagree, and a numeric date
+  whose day and month could be read either way is read the way that falls on the weekday;
+- "after 3" ("any time after 2 tomorrow") is that hour, the earliest time that suits;
+- "next month" is the 1st of next month, as "next week" is its Monday ("end of next month" its
+  last day, "mid next month" its 15th, "next month on the 5th" its 5th); "in a month" is the
+  same day a month on.
 
 The text handed in is the normalised chunk (lowercase, typos corrected, lead names replaced by
 ``@lead``). Numeric dates ("3/12", "12/03/2027") are left to dateparser, with the day/month
@@ -58,6 +65,13 @@ RE_TIME_BARE = re.compile(
     rf"(?:\b(?:at|by|around|about|from|till|until|for)|@)\s+(?:(?:about|around)\s+)?(?P<h>{_HOUR_WORD})(?:\.(?P<m>[0-5]\d)(?!\.?\d))?(?:\s*o'?\s?clock)?\b"
     r"(?!\s*(?:[:./]\d|%|k\b|m\b|st\b|nd\b|rd\b|th\b|-?\s*(?:days?|weeks?|hours?|minutes?|mins?|months?|years?|bed|beds|bedroom|br|people|units?|sq|percent|th)\b))"
 )
+# "after 3 today", "any time after 2 tomorrow": the hour, when nothing after it makes it a count
+# ("after 3 viewings", "after 2 weeks").
+RE_AFTER_HOUR = re.compile(
+    rf"\bafter\s+(?P<h>{_HOUR_WORD})(?:\.(?P<m>[0-5]\d))?"
+    r"(?=\s*(?:$|[,;:!?)]|\.(?!\d)|-\s|(?:today|tomorrow|tonight|on|this|next|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|and|or|then|please|pls|works?|would|is|suits?)\b))"
+)
 RE_OCLOCK = re.compile(rf"\b(?P<h>{_HOUR_WORD})\s*o'?\s?clock\b")
 RE_HALF_PAST = re.compile(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>{_HOUR_WORD})\b|(?<=\bat )(?P<q2>half)\s+(?P<h2>{_HOUR_WORD})\b(?!\s*(?:an?|hours?|days?|weeks?|the|of)\b)")
 RE_PART = re.compile(
@@ -72,7 +86,7 @@ RE_WEEKDAY = re.compile(
     r"(?P<after>\s+(?:at|morning|afternoon|evening|night|\d|noon|lunch|eod|first|am\b|pm\b|@|,|\.|!|\?|or|and|for|then|-)|\s*$)?"
 )
 RE_WEEK = re.compile(
-    r"\b(?P<w>end of next week|after the weekend|next week|the following week|next weekend|this weekend|the weekend|weekend|end of (?:the |this )?week|eow|next month|end of (?:the |this )?month|later this week|this week)\b"
+    r"\b(?P<w>end of next week|after the weekend|next week|the following week|next weekend|this weekend|the weekend|weekend|end of (?:the |this )?week|eow|end of next month|mid-?\s?next month|(?:the )?middle of next month|next month|end of (?:the |this )?month|later this week|this week)\b"
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 RE_MONTH_DAY = re.compile(
@@ -80,6 +94,10 @@ RE_MONTH_DAY = re.compile(
     rf"|\b(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MONTH_NAMES})\b\.?(?:,?\s+(?P<y2>20\d\d))?"
 )
 RE_ORDINAL = re.compile(r"\b(?:(?:on|by|for|until|till|before)\s+)?(?:the\s+)?(?P<d>\d{1,2})(?P<suf>st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:floor|century|time|times|bed|unit|units|showing|viewing|visit|meeting|call|tour|look|round|option|offer|choice|one|home|property|house|flat|apartment|attempt|try|reminder|follow|email|message|text|place|row|phase|building|tower|block|street|st|ave|avenue|road|rd|grade|year|birthday|anniversary|person|buyer|child|kid|quarter|half|deposit|payment|installment|instalment|draft|version|copy|page|item|lot|level|storey|story|stage|opinion|mortgage|bedroom|bathroom|car|parking|lead|client)s?\b)")
+RE_DAY_NUMBER = re.compile(
+    r"\s*,?\s*(?:the\s+)?(?P<d>\d{1,2})\b(?![:./]\d|\s*(?:a\.?m\b|p\.?m\b|h\b|hrs?\b|hours?\b|mins?\b|minutes?\b|%|k\b|st\b|nd\b|rd\b|th\b|bed|bath|br\b|sq|m2\b|units?\b|people\b|percent\b|o'?\s?clock\b|days?\b|weeks?\b|(?:of\s+)?(?:"
+    + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b))"
+)
 RE_ISO = re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 RE_NUMERIC = re.compile(r"(?<![\w/])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{2,4}))?(?![\w/]|\.\d)")
 
@@ -212,6 +230,8 @@ class DueParser:
     def _day(self, text: str, today: date) -> tuple[date | None, tuple[int, int] | None]:
         found: list[tuple[int, date, tuple[int, int]]] = []  # (position, day, span)
         weekday_spans: dict[tuple[int, int], int] = {}  # span -> where the day's name ends
+        numeric_spans: dict[tuple[int, int], str] = {}  # span -> the numeric date as written
+        next_month: tuple[int, date] | None = None  # where "next month" was said, and its 1st
 
         for m in RE_REL_LONG.finditer(text):
             n = int(_num(m.group("n") or m.group("n2")))
@@ -253,6 +273,12 @@ class DueParser:
                 d += timedelta(days=7)  # "Monday week": the Monday after next
             found.append((m.start(), d, m.span()))
             weekday_spans[m.span()] = m.end("d")
+            # "Friday 27": a number after a weekday that cannot be an hour is the day of the month.
+            n = RE_DAY_NUMBER.match(text, m.end("d"))
+            if n and 13 <= int(n.group("d")) <= 31:
+                dm = _next_day_of_month(today, int(n.group("d")))
+                if dm:
+                    found.append((n.start("d"), dm, (n.start("d"), n.end())))
         for m in RE_WEEK.finditer(text):
             w = m.group("w")
             if w in ("later this week", "this week"):
@@ -269,6 +295,12 @@ class DueParser:
                 d = _next_weekday(today, 4) if today.weekday() >= 4 else today + timedelta(days=4 - today.weekday())
             elif w == "next month":
                 d = _add_months(today.replace(day=1), 1)
+                next_month = (m.start(), d)
+            elif w == "end of next month":
+                d = _add_months(today.replace(day=1), 1)
+                d = d.replace(day=calendar.monthrange(d.year, d.month)[1])
+            elif "next month" in w:  # the middle of it
+                d = _add_months(today.replace(day=1), 1).replace(day=15)
             else:  # end of the month
                 d = today.replace(day=calendar.monthrange(today.year, today.month)[1])
             found.append((m.start(), d, m.span()))
@@ -281,11 +313,22 @@ class DueParser:
             d = _next_month_day(today, MONTHS[mon], dd, int(y) if y else None)
             if d:
                 found.append((m.start(), d, m.span()))
-        taken = [s for _, _, s in found]
+        # What a date after a weekday may not start inside: the weekday's name, not the word after it.
+        taken = [(sp[0], weekday_spans.get(sp, sp[1])) for _, _, sp in found]
+        day_name_ends = set(weekday_spans.values())
         for m in RE_ORDINAL.finditer(text):
             if any(a <= m.start() < b for a, b in taken):
                 continue
-            d = _next_day_of_month(today, int(m.group("d")))
+            dd = int(m.group("d"))
+            if next_month is not None and 1 <= dd <= calendar.monthrange(next_month[1].year, next_month[1].month)[1]:
+                # "next month on the 5th", "the 5th of next month": that day of next month.
+                at = next_month[0]
+                found = [f for f in found if f[0] != at]
+                span = (min(at, m.start()), max(m.end(), at + len("next month")))
+                found.append((span[0], next_month[1].replace(day=dd), span))
+                next_month = None
+                continue
+            d = _next_day_of_month(today, dd)
             if d:
                 found.append((m.start(), d, m.span()))
         for m in RE_ISO.finditer(text):
@@ -297,28 +340,47 @@ class DueParser:
             if any(a <= m.start() < b for a, b in taken):
                 continue
             if "." in m.group(0) and not m.group("y") and not re.search(r"\b(?:on|by|for|until|till|from|before|due)\s*$", text[: m.start()]):
-                continue  # "4.5 stars", "a 1.5 bed": a decimal, unless it is plainly a date
+                after_day = any(0 < m.start() - e <= 3 and not text[e:m.start()].strip(" ,") for e in day_name_ends)
+                clock = int(m.group("a")) <= 23 and len(m.group("b")) == 2 and int(m.group("b")) <= 59
+                if not after_day or clock:
+                    continue  # "4.5 stars", "a 1.5 bed", "Monday 9.30": a number or a time
             d = self._numeric(m.group(0), today)
             if d:
                 found.append((m.start(), d, m.span()))
+                numeric_spans[m.span()] = m.group(0)
         if not found:
             return None, None
         found.sort(key=lambda f: f[0])
-        # Prefer a day that is not behind us ("yesterday ... remind me Friday").
         _, d, span = found[0]
-        # "Tuesday the 12th", "Tue 12 Oct": the date said next to a weekday is the day meant.
-        for _, d2, span2 in found[1:]:
-            end = weekday_spans.get(span)
-            if end is not None and span2 not in weekday_spans and 0 <= span2[0] - end <= 6:
+        # "Tuesday the 12th", "Thursday 10/14", "Tuesday, March 3rd": the date said next to a
+        # weekday is the day meant, even when the two disagree; a numeric date that reads either
+        # way is read the way that falls on the weekday.
+        end = weekday_spans.get(span)
+        if end is not None:
+            for _, d2, span2 in found[1:]:
+                if span2 in weekday_spans or not 0 <= span2[0] - end <= 6:
+                    continue
+                if span2 in numeric_spans and d2.weekday() != d.weekday():
+                    other = self._numeric(numeric_spans[span2], today, order=_swapped(self.date_order))
+                    if other is not None and other.weekday() == d.weekday():
+                        d2 = other
                 return d2, (span[0], max(span[1], span2[1]))
         return d, span
 
-    def _numeric(self, s: str, today: date) -> date | None:
-        """'3/12' or '12/03/2027', read by dateparser in the speaker's day/month order."""
+    def _numeric(self, s: str, today: date, *, order: str | None = None) -> date | None:
+        """'3/12' or '12/03/2027', read by dateparser in the speaker's day/month order (or
+        ``order``); '10/14' in a day-first region has no 14th month, so it is the 14th of October."""
+        d = self._numeric_in(s, today, order or self.date_order)
+        if d is None and order is None:
+            d = self._numeric_in(s, today, _swapped(self.date_order))
+        return d
+
+    @staticmethod
+    def _numeric_in(s: str, today: date, order: str) -> date | None:
         import dateparser
 
         settings = {
-            "DATE_ORDER": self.date_order,
+            "DATE_ORDER": order,
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
             "REQUIRE_PARTS": ["day", "month"],
@@ -376,7 +438,7 @@ class DueParser:
             h, mins = int(m.group("h")), int(m.group("m"))
             if h < 24 and mins < 60:
                 return self._adjust(h, mins, am_hint, pm_hint, m.group("h").startswith("0") or h >= 13), m.span(), part
-        for rx in (RE_TIME_BARE, RE_OCLOCK, RE_ISH):
+        for rx in (RE_TIME_BARE, RE_AFTER_HOUR, RE_OCLOCK, RE_ISH):
             m = rx.search(text)
             if m:
                 h = _hour(m.group("h"))
@@ -384,11 +446,13 @@ class DueParser:
                 if 1 <= h <= 12 and mins < 60:
                     return self._adjust(h, mins, am_hint, pm_hint, False), m.span(), part
         # "monday 11", "tomorrow 3": a bare number straight after a day word.
-        m = re.search(r"\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?P<h>\d{1,2})(?:[.:](?P<m>[0-5]\d)\b)?\b(?!\s*(?:[:./]\d|st|nd|rd|th|days?|weeks?|hours?|minutes?|mins?|bed|br|%|k\b|of\b|(?:" + _MONTH_NAMES + r")\b))", text)
+        m = re.search(r"\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\s+(?P<h>\d{1,2})(?:[.:](?P<m>[0-5]\d)\b)?\b(?!\s*(?:[:./]\d|st|nd|rd|th|days?|weeks?|hours?|minutes?|mins?|bed|br|%|k\b|of\b|(?:" + _MONTH_NAMES + r")\b))", text)
         if m:
             h = int(m.group("h"))
             if 1 <= h <= 12:
                 return self._adjust(h, int(m.group("m") or 0), am_hint, pm_hint, False), (m.start("h"), m.end()), part
+            if 13 <= h <= 23 and m.group("m"):  # "friday 14.30": a 24-hour clock
+                return time(h, int(m.group("m"))), (m.start("h"), m.end()), part
         if part_m:
             return PARTS_OF_DAY[part], part_m.span("p"), part
         return None, None, None
@@ -403,6 +467,10 @@ class DueParser:
             else:
                 h = _bare_hour(h)
         return time(h % 24, mins % 60)
+
+
+def _swapped(order: str) -> str:
+    return "MDY" if order == "DMY" else "DMY"
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -181,7 +181,7 @@ _WHEN_WORD = (
 )
 PROPOSAL = re.compile(
     r"\b(?:how|what) about\b|\b(?:would|does|will|could|can|is)\b[^.?!]{0,80}\b(?:work|suit|be (?:ok|okay|fine|good|possible)|convenient)\b"
-    r"|\b(?:works|suits) (?:for )?(?:me|us|best)\b|\b(?:i|we)(?:'m| am|'re| are)? (?:free|available|around)\b|\b(?:i|we) (?:can|could) (?:do|make|manage)\b"
+    r"|\b(?:works|suits) (?:for )?(?:me|us|best)\b|\b(?:i|we)(?:'m| am|'re| are)? (?:free|available|around)\b|\b(?:i|we) (?:can|could) (?:do|make|manage)\b|\b(?:can|could|shall) (?:we|i) (?:do|make it)\b"
     r"|(?:^|[.!?]\s*)(?:" + _WHEN_WORD + r"[\s,]*){1,6}\?\s*$|\bhow(?:'s| is|s) (?:" + _WHEN_WORD + r"[\s,]*){1,6}(?:\?|for (?:you|a|the)\b)"
     r"|\b(?:do|does|would|will) (?:" + _WHEN_WORD + r"[\s,]*){1,6}(?:work|suit|do)\b"
     r"|(?:^|[.!?,]\s*|\b(?:yes|sure|ok|okay|great|perfect)[,!]?\s+)(?:" + _WHEN_WORD + r"[\s,]*){1,6}(?:works|suits|is (?:fine|good|perfect|great|ok|okay)|would be (?:fine|good|perfect|great|ideal))\b"

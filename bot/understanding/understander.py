@@ -2,9 +2,12 @@
 
 Agent messages are cut into clauses at "and", "then", commas and full stops; each clause gets an
 intent from the rules in ``agent_rules``; clauses without one belong to the clause before them
-(the note of a logged call, the title of a reminder). Leads come from the gazetteer, pronouns
+(the note of a logged call, the title of a reminder), and a clause that only says when gives the
+request after it its time ("tomorrow, call Rose"). Leads come from the gazetteer, pronouns
 ("him", "her", "them") from the last lead named before them in the message or, failing that, in
-the conversation. Lead replies get one intent from ``lead_replies``.
+the conversation; verbs joined before one name share it ("emailed and called Rose"), and names
+listed for one request share its kind ("met A and B at the open house"). Lead replies get one
+intent from ``lead_replies``.
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 
 CLARIFY_BELOW = 0.55  # ask rather than act below this confidence (Rasa's fallback sits near 0.3-0.6)
 CLOSE_MARGIN = 0.1  # two intents this close: ask which one was meant
-PAST_MARKER = re.compile(r"\b(?:yesterday|earlier|ago|last (?:night|week|month|time)|this morning|just|already|went|was|were|done|had|did|finished|completed)\b")
+PAST_MARKER = re.compile(r"\b(?:yesterday|earlier|ago|last (?:night|week|month|time)|this morning|just|already|went|was|were|done|had|did|finished|completed|stopped by|dropped (?:by|in)|popped (?:in|by)|came (?:in|by|over)|showed up|turned up)\b")
 PRONOUN_WORDS = PRONOUNS - {"it"}
 _REFERRING = re.compile(r"\b(?:this|that|the|same) (?:lead|client|guy|person|buyer|customer|prospect|one)\b")
 
@@ -181,6 +184,7 @@ class Understander:
 
         # 1. clauses and their intents
         clauses: list[dict[str, Any]] = []
+        said_when = False  # the message opens with only a time ("tomorrow, call Rose")
         for i, j in a.chunks():
             ntext = a.norm_text(i, j)
             due = parser.parse(ntext, now=now)
@@ -189,9 +193,11 @@ class Understander:
                 ntext,
                 is_question=a.ends_with_question(i, j),
                 has_lead=has_lead,
-                has_future_due=due is not None and not due.past,
+                has_future_due=(due is not None and not due.past) or (said_when and len(clauses) == 1),
                 has_past_marker=bool(PAST_MARKER.search(ntext)),
             )
+            if not clauses and ci.intent is None and due is not None and not due.past and _time_only(ntext, due):
+                said_when = True
             clauses.append({"i": i, "j": j, "ci": ci, "k": len(clauses)})
         if len(clauses) > 1:
             # A bare name next to other clauses is what they are about, not a request to show it;
@@ -259,13 +265,16 @@ class Understander:
         actions: list[Action] = []
         last_ref: LeadRef | None = _context_lead(session, context)
         mention_pos = [(t_i, t.mention) for t_i, t in enumerate(a.toks) if t.mention is not None]
-        for g in groups:
+        shared = _shared_objects(a, refs, groups)
+        for n, g in enumerate(groups):
             i, j, ci = g["i"], g["j"], g["ci"]
             ntext = a.norm_text(i, j)
             explicit = next((refs[m] for p, m in mention_pos if i <= p < j and refs.get(m) is not None), None)
             before = [refs[m] for p, m in mention_pos if p < i and refs.get(m) is not None]
             prior = before[-1] if before else last_ref
             ref = explicit
+            if ref is None and n in shared and not _has_pronoun(ntext):
+                ref = shared[n]  # "emailed and called Rose": Rose was emailed too
             if ref is None and (_has_pronoun(ntext) or ci.intent in LEAD_ACTIONS):
                 ref = prior
             fields: dict[str, Any] = {}
@@ -282,7 +291,7 @@ class Understander:
                 st = rules.find_status(head) or rules.find_status(ntext)
                 fields["status"] = st[0] if st else None
             elif intent == "log_interaction":
-                fields["kind"] = rules.find_kind(head) or rules.find_kind(ntext)
+                fields["kind"] = rules.find_kind(_shared_request(a, clauses, g) or head) or rules.find_kind(ntext)
                 fields["note"] = _note(a, i, j)
             elif intent == "schedule_follow_up":
                 due = parser.parse(ntext, now=now)
@@ -328,7 +337,7 @@ class Understander:
 # -- helpers ------------------------------------------------------------------------------------
 # A lead named on its own, or after the verb of the request that follows ("move A and B to won").
 _LEADING_NAME = re.compile(rules.POLITE + r"(?:(?:move|mark|set|put|update|change|switch|flag|close|bump|log|remind me about|follow up with)\s+)?@lead")
-_PLACE_TAIL = re.compile(r"(?:at|in|over|during|about|re|regarding|for) (?:the |a |an |our |his |her |their |my )?[a-z0-9'-]+(?: [a-z0-9'-]+){0,2}\s*[.!]*")
+_PLACE_TAIL = re.compile(r"(?:at|in|over|during|about|re|regarding|for|round|around|through) (?:the |a |an |our |his |her |their |my )?[a-z0-9'-]+(?: [a-z0-9'-]+){0,2}\s*[.!]*")
 _FILLER = re.compile(r"\b(?:too|also|as well|both|on|at|for|by)\b")
 
 
@@ -346,6 +355,50 @@ def _names_only(ntext: str, parser: DueParser, now: datetime) -> bool:
         return False
     left = rest[: due.span[0]] + " " + rest[due.span[1]:]
     return not _FILLER.sub(" ", left).strip(" ,.!")
+
+
+def _shared_request(a: Analysis, clauses: list[dict[str, Any]], g: dict[str, Any]) -> str | None:
+    """The words of a request said once for several leads ("met A and B at the open house"), each
+    lead's own part included, so that every lead gets the same kind; None when not shared."""
+    root = g.get("copy_of")
+    if root is None:
+        root = g["k"]
+    copies = [c for c in clauses if c.get("copy_of") == root]
+    if not copies:
+        return None
+    parts = [clauses[root], *copies]
+    return " ".join(a.norm_text(c["i"], c["j"]) for c in sorted(parts, key=lambda c: c["k"]))
+
+
+_JOINERS = frozenset({"and", ",", "&", "+", "then", "/", "or"})
+
+
+def _shared_objects(a: Analysis, refs: dict[int, LeadRef | None], groups: list[dict[str, Any]]) -> dict[int, LeadRef]:
+    """Verbs joined by "and" before one object ("emailed and called Rose", "called, texted and
+    emailed her") all act on it: the lead of the group each bare verb shares, by group index."""
+    out: dict[int, LeadRef] = {}
+    for n in range(len(groups) - 2, -1, -1):
+        g, nxt = groups[n], groups[n + 1]
+        if g["ci"].intent not in LEAD_ACTIONS or nxt["ci"].intent not in LEAD_ACTIONS:
+            continue
+        if not rules.BARE_CONTACT_VERB.fullmatch(a.norm_text(g["i"], g["j"])):
+            continue
+        between = [t.norm for t in a.toks[g["j"]:nxt["i"]]]
+        if not between or any(w not in _JOINERS for w in between):
+            continue
+        ref = out.get(n + 1) or _first_ref(a, refs, nxt["i"], nxt["j"])
+        if ref is not None:
+            out[n] = ref
+    return out
+
+
+_WHEN_FILLER = re.compile(r"\b(?:any ?time|whenever|sometime|some time|at|on|by|for|from|around|about|ideally|maybe|latest|the latest|at the latest|please|pls|ok|okay|so)\b")
+
+
+def _time_only(ntext: str, due: DueTime) -> bool:
+    """A clause that says when and nothing else ("tomorrow", "any time after 2 on Friday")."""
+    left = ntext[: due.span[0]] + " " + ntext[due.span[1]:]
+    return not _WHEN_FILLER.sub(" ", left).strip(" ,.!-:")
 
 
 def _first_ref(a: Analysis, refs: dict[int, LeadRef | None], i: int, j: int) -> LeadRef | None:
