@@ -148,7 +148,7 @@ def test_reading_commands_answer_at_once(team, make_brain):
     assert listing.table[0][:2] == ("Campaign", "State") and listing.table[1][:2] == ("Spring launch", "draft")
     assert "new_launch" in _say(brain, team, "campaign templates")[-1].text
     preview = _say(brain, team, "campaign preview Spring launch --lead John Doe")[-1]
-    assert "Preview of *Spring launch* for John Doe" in preview.text and "Hello John" in preview.text
+    assert "Preview of \"Spring launch\" for John Doe" in preview.text and "Hello John" in preview.text
     stats = _say(brain, team, "campaign stats Spring launch")[-1]
     assert "has not started sending" in stats.text and "2 leads" in stats.text
     help_ = _say(brain, team, "campaign help")[-1]

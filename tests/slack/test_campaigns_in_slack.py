@@ -63,7 +63,7 @@ def test_stats_in_slack_show_the_numbers_and_the_funnel(slack_server, team):
     _command(slack_server, "campaign stats Autumn", "s.3")
     posted = slack_server.api.wait_for("chat.postMessage", 2)[-1]
     text = all_text(posted.params["blocks"])
-    assert "*Autumn* (running): 2 of 2 sent." in text
+    assert '"Autumn" (running): 2 of 2 sent.' in text
     assert "Goals reached" in text and "```" in text and "█" * 20 in text
     # The funnel chart goes up as a PNG under the message, in the same channel.
     url = slack_server.api.wait_for("files.getUploadURLExternal")[0]
