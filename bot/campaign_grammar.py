@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -200,13 +200,6 @@ def chat_usage(action: str | None = None) -> str:
 
 
 # -- from options to what the campaign service takes -----------------------------------------------
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r} (use an IANA name like Europe/London)") from None
 
 
 def money(raw: str | None) -> int | None:

@@ -1,6 +1,7 @@
 """Audit: one row per changed field, written in the same transaction as the change."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, (dict, list)):  # JSON columns (a campaign's schedule, audience) as JSON text
+        return json.dumps(value, sort_keys=True, default=str)
     return str(value)
 
 

@@ -25,7 +25,7 @@ from crm.models import Agent
 from handlers.campaigns import changes, service
 from handlers.campaigns.compose import Composer
 from handlers.campaigns.render import Renderer
-from handlers.campaigns.stats import FUNNEL, CampaignStats, funnel_chart
+from handlers.campaigns.stats import FUNNEL, CampaignStats, campaign_stats, funnel_chart
 from handlers.campaigns.transport import SendError, Transport
 
 PREVIEW_TEXT_MAX = 2500
@@ -59,13 +59,11 @@ class CampaignDesk:
         if op == "templates":
             return Reply(text=render("brain/campaign/templates.j2", names=Renderer().available()))
         if op == "stats":
-            stats = service.stats(session, name, actor=actor)
-            waiting_for_start = None
+            campaign = service.get_campaign(session, name, actor=actor)
+            stats = campaign_stats(session, campaign.id)
             if stats.audience == 0 and stats.state in ("draft", "scheduled", "paused"):
-                campaign = service.get_campaign(session, name, actor=actor)
-                waiting_for_start = service.view(session, campaign, with_audience=True)
-            if waiting_for_start is not None:
-                return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=waiting_for_start))
+                not_started = service.view(session, campaign, with_audience=True)
+                return Reply(text=render("brain/campaign/stats.j2", s=stats, not_started=not_started))
             chart = None
             if self.charts is not None:
                 chart = funnel_chart(stats, self.charts / f"campaign-{stats.campaign_id}-funnel.png")
@@ -101,7 +99,7 @@ class CampaignDesk:
                 "template": o["template"],
                 "sender": o.get("sender") or f"{actor.name} <{actor.email}>",
                 "timezone": tz_name,
-                "audience": grammar.audience(session, o, grammar.zone(tz_name)),
+                "audience": grammar.audience(session, o, service.zone(tz_name)),
                 "rate": o.get("rate"), "max_failures": o.get("max_failures") or 10,
                 "passages": o.get("passages") or 0, "personal_paragraph": bool(o.get("personal_paragraph")),
             }
@@ -115,7 +113,7 @@ class CampaignDesk:
 
 def when(text: str, *, tz_name: str, now: datetime) -> str:
     """"2026-12-01 09:00", "tomorrow 9am", "monday" (09:00) as an ISO time with its offset."""
-    tz = grammar.zone(tz_name)
+    tz = service.zone(tz_name)
     raw = " ".join(text.split())
     try:
         parsed = datetime.fromisoformat(raw.replace(" ", "T", 1))

@@ -87,7 +87,7 @@ def _create(args, ctx) -> int:  # noqa: ANN001
     with ctx.sessions.begin() as session:
         actor = _actor(session, args.by)
         tz_name = args.timezone or (actor.timezone if actor else ctx.settings.timezone)
-        audience = grammar.audience(session, vars(args), grammar.zone(tz_name))
+        audience = grammar.audience(session, vars(args), service.zone(tz_name))
         sender = args.sender or (f"{actor.name} <{actor.email}>" if actor else ctx.settings.mail_from)
         view = service.create_campaign(
             session, name=args.name, sender=sender, audience=audience, composer=_composer(ctx),

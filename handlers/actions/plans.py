@@ -162,9 +162,7 @@ def decide_plan(session: Session, plan_id: str, decision: str, *, actor: Agent, 
     except CrmError as exc:
         # The thing changed since the plan was shown (a campaign cancelled meanwhile, say): the
         # savepoint undid whatever the plan had begun, and the plan is marked failed with the reason.
-        session.execute(update(Plan).where(Plan.id == plan.id).values(status="failed")
-                        .execution_options(synchronize_session=False))
-        set_committed_value(plan, "status", "failed")
+        plan.status = "failed"  # claimed by this transaction above: nobody else writes it
         plan.result = {"error": "invalid", "message": str(exc)}
         session.flush()
         return _outcome(plan, "failed", reason="invalid", detail={"message": str(exc)})

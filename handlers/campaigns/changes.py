@@ -14,7 +14,6 @@ longer allows (it was cancelled meanwhile) raises the service's error and change
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -94,13 +93,7 @@ def apply(session: Session, action: Mapping[str, Any], *, actor: Agent, channel:
         old = None if before is None else before.get(f)
         new = getattr(campaign, f)
         if old != new:
-            record(session, campaign, f, _text(old), _text(new), actor=actor, channel=channel, plan_id=plan_id)
+            record(session, campaign, f, old, new, actor=actor, channel=channel, plan_id=plan_id)
             n += 1
     return {"audit_rows": n, "campaign_id": campaign.id, "state": campaign.state}
 
-
-def _text(value: Any) -> Any:
-    """JSON fields (schedule, audience) audited as their JSON text rather than a Python repr."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, default=str)
-    return value

@@ -178,7 +178,7 @@ def create_campaign(
         renderer.load(name=template)
         template_name = str(template)
     _check_sender(sender)
-    _zone(timezone_name)
+    zone(timezone_name)
     if rate_per_second is not None and not (0 < rate_per_second <= 10_000):
         raise InvalidInput("the send rate must be between 0 and 10000 per second")
     if max_consecutive_failures < 1:
@@ -219,7 +219,7 @@ def schedule_campaign(
     if campaign.state == "running" or (campaign.started_at is not None and (campaign.schedule or {}).get("kind") == "once"):
         raise InvalidInput(f"campaign {campaign.name!r} has already started; pause or resume it instead")
     tz_name = timezone_name or campaign.timezone or "UTC"
-    tz = _zone(tz_name)
+    tz = zone(tz_name)
     if cron is not None:
         try:
             CronTrigger.from_crontab(cron.strip(), timezone=tz)
@@ -376,7 +376,8 @@ def _check_sender(sender: str) -> None:
         raise InvalidInput("the sender must be an email address, like 'Alex Morgan <alex@agency.example>'")
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """An IANA time zone by name, or a user-safe refusal."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
