@@ -7,6 +7,7 @@ is set and the server is unreachable, the run fails: nothing is skipped.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import secrets
 from datetime import datetime, timezone
 from typing import Iterator
@@ -32,13 +33,15 @@ def _postgres_url_with_schema(url: str, schema: str) -> str:
     return parsed.set(query=query).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+@contextmanager
+def own_database(tmp_path_factory, name: str) -> Iterator[str]:  # noqa: ANN001
+    """A database URL for this run alone: a SQLite file, or a fresh schema on the PostgreSQL server
+    named by CRMBOT_TEST_DATABASE_URL (dropped afterwards)."""
     wanted = os.environ.get("CRMBOT_TEST_DATABASE_URL")
     if not wanted:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'crmbot-test.sqlite3'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp(name) / 'crmbot.sqlite3'}"
         return
-    schema = f"crmbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    schema = f"crmbot_{name}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(_postgres_url_with_schema(wanted, "public"))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -48,6 +51,12 @@ def database_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    with own_database(tmp_path_factory, "test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ other processes (a second `crmbot chat`) see it.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -16,12 +15,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from bot.context import AppContext
 from bot.settings import Settings
 from crm import migrate
-from tests.conftest import _postgres_url_with_schema
+from tests.conftest import own_database
 from crm.db import make_engine
 from crm.models import Agent, Base, FollowUp, Interaction, Lead
 
@@ -32,20 +31,8 @@ CHECKPOINT_TABLES = ("checkpoints", "writes", "checkpoint_blobs", "checkpoint_wr
 
 @pytest.fixture(scope="session")
 def brain_db_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
-    wanted = os.environ.get("CRMBOT_TEST_DATABASE_URL")
-    if not wanted:
-        yield f"sqlite:///{tmp_path_factory.mktemp('brain') / 'crmbot.sqlite3'}"
-        return
-    schema = f"crmbot_brain_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(_postgres_url_with_schema(wanted, "public"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_url_with_schema(wanted, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with own_database(tmp_path_factory, "brain") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
