@@ -28,9 +28,9 @@ from bot.brain import Brain
 from bot.context import AppContext
 from bot.messages import Message
 from bot.settings import Settings
-from crm import migrate
 from crm.demo import load_demo
-from crm.models import Agent, Base, Lead, Plan
+from crm.models import Agent, Lead, Plan
+from fresh_db import empty_and_migrate
 from handlers.actions import create_plan, decide_plan
 
 STATUSES = ("contacted", "qualified", "negotiating")
@@ -60,13 +60,7 @@ def pct(values: list[float], p: float) -> float:
 
 def fresh(url: str | None, tmp: Path) -> AppContext:
     ctx = AppContext(Settings(database_url=url or f"sqlite:///{tmp / 'bench.sqlite3'}", data_dir=tmp))
-    if url:
-        Base.metadata.drop_all(ctx.engine)
-        with ctx.engine.begin() as conn:
-            for t in ("alembic_version", "checkpoints", "checkpoint_blobs", "checkpoint_writes",
-                      "checkpoint_migrations"):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t}")
-    migrate.upgrade(ctx.engine)
+    empty_and_migrate(ctx.engine)
     with ctx.sessions.begin() as s:
         load_demo(s)
     return ctx

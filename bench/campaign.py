@@ -75,20 +75,15 @@ def prepare(url: str, leads: int) -> int:
     from sqlalchemy import insert
 
     from bot.settings import Settings
-    from crm import migrate
-    from crm.db import make_engine, session_factory
-    from crm.models import Agent, Base, Campaign, Lead
+    from crm.db import session_factory
+    from crm.models import Agent, Campaign, Lead
+    from fresh_db import fresh_engine
     from crm.types import utcnow
     from handlers.campaigns import outbox, service
     from handlers.campaigns.compose import Composer
     from handlers.campaigns.render import Renderer
 
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        Base.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    migrate.upgrade(engine)
+    engine = fresh_engine(url)
     sessions = session_factory(engine)
     with sessions.begin() as s:
         agent = Agent(name="Alex Morgan", email="alex@agency.example")

@@ -45,9 +45,9 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bot.channels.smtp_in import SmtpIn  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from crm import migrate  # noqa: E402
 from crm.db import make_engine, session_factory  # noqa: E402
-from crm.models import Agent, Base, InboundMessage, Interaction, Lead, Notification, OutboxMessage  # noqa: E402
+from crm.models import Agent, InboundMessage, Interaction, Lead, Notification, OutboxMessage  # noqa: E402
+from fresh_db import fresh_engine  # noqa: E402
 from handlers.email_in.service import InboxService  # noqa: E402
 from handlers.email_in.threading import make_message_id, reply_address  # noqa: E402
 
@@ -72,12 +72,7 @@ def free_port() -> int:
 
 def setup(url: str, n: int) -> list[tuple[str, str, str, str]]:
     """Agents, leads and a sent campaign email per lead: (lead email, token, outbox msg id, name)."""
-    engine = make_engine(url)
-    if not url.startswith("sqlite"):
-        Base.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    migrate.upgrade(engine)
+    engine = fresh_engine(url)
     out = []
     with session_factory(engine).begin() as s:
         agents = [Agent(name=f"Agent {i}", email=f"agent{i}@agency.example", timezone="Europe/London")

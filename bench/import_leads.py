@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from crm import migrate
-from crm.db import make_engine, session_factory
+from crm.db import session_factory
 from crm.importer import import_leads, read_rows
-from crm.models import Agent, Base, Lead
+from crm.models import Agent, Lead
+from fresh_db import fresh_engine
 
 FIRST = ["John", "Mary", "Zoë", "José", "Chen", "Fatima", "Oliver", "Emma", "Liam", "Sofia", "Lucas", "Amelia"]
 LAST = ["Doe", "Smith", "O'Brien", "Álvarez", "Wei", "Khan", "Twist", "Watson", "Neeson", "Rossi", "Martin"]
@@ -41,13 +41,8 @@ def make_csv(path: Path, rows: int) -> None:
                         "portal"])
 
 
-def fresh_engine(url: str | None, tmp: Path, name: str):
-    engine = make_engine(url or f"sqlite:///{tmp / name}")
-    if url:
-        Base.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    migrate.upgrade(engine)
+def bench_engine(url: str | None, tmp: Path, name: str):
+    engine = fresh_engine(url or f"sqlite:///{tmp / name}")
     with session_factory(engine).begin() as s:
         s.add(Agent(name="Bench Agent", email="bench@agency.example"))
     return engine
@@ -63,7 +58,7 @@ def main() -> None:
         src = tmp / "leads.csv"
         make_csv(src, args.rows)
 
-        engine = fresh_engine(args.database_url, tmp, "import.sqlite3")
+        engine = bench_engine(args.database_url, tmp, "import.sqlite3")
         t0 = time.perf_counter()
         with session_factory(engine).begin() as s:
             report = import_leads(s, read_rows(src))
@@ -74,7 +69,7 @@ def main() -> None:
         upsert = time.perf_counter() - t0
         engine.dispose()
 
-        engine = fresh_engine(args.database_url, tmp, "baseline.sqlite3")
+        engine = bench_engine(args.database_url, tmp, "baseline.sqlite3")
         rows = [{"name": f"Lead {i}", "email": f"lead{i}@bench.example", "status": "new",
                  "token": secrets.token_urlsafe(16)} for i in range(args.rows)]
         t0 = time.perf_counter()

@@ -37,9 +37,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crm import migrate
 from crm.db import make_engine, session_factory
-from crm.models import Agent, AuditEntry, Base, Lead, Plan
+from crm.models import Agent, AuditEntry, Lead, Plan
+from fresh_db import fresh_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -145,12 +145,7 @@ def press_body(call: dict[str, Any], user: str, n: int) -> str:
 
 def seed(url: str, *, leads: int, agents: int) -> list[tuple[str, str]]:
     """Agents linked to Slack users, each owning some leads; returns (lead name, owner's Slack id)."""
-    engine = make_engine(url)
-    if not url.startswith("sqlite"):
-        Base.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    migrate.upgrade(engine)
+    engine = fresh_engine(url)
     out = []
     with session_factory(engine).begin() as s:
         team = [Agent(name=f"Agent {a}", email=f"agent{a}@bench.example", slack_user_id=f"U{a:05d}") for a in range(agents)]
