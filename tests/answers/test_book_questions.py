@@ -272,9 +272,9 @@ def test_an_agent_sees_only_her_own_leads_whatever_she_asks_for(book, answerer):
 
 def test_an_admin_s_my_leads_narrows_the_model_s_sql_to_her_own_leads_too(book, doc_store, tmp_path):
     from handlers.documents.llm import OpenAICompatibleChat
-    from tests.answers.fake_llm import FakeLLM
+    from tests.fake_openai import FakeOpenAI
 
-    with FakeLLM() as fake:
+    with FakeOpenAI(default="CANNOT_ANSWER") as fake:
         chat = OpenAICompatibleChat(model="test-model", base_url=fake.base_url, api_key="sk-test")
         with_llm = Answerer(ctx=AppContext(Settings(data_dir=tmp_path)), store=doc_store, llm=chat)
         # "ending" is no word the offline parser knows, so the question goes to the model.

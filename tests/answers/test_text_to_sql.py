@@ -11,7 +11,7 @@ from bot.settings import Settings
 from crm.models import Agent, Lead
 from handlers.answers.answerer import Answerer
 from handlers.documents.llm import OpenAICompatibleChat
-from tests.answers.fake_llm import FakeLLM
+from tests.fake_openai import FakeOpenAI
 
 # "ending" is no word the offline parser knows, so this goes to the model.
 UNPLACEABLE = "Which leads have a company name ending in Ltd?"
@@ -19,7 +19,7 @@ UNPLACEABLE = "Which leads have a company name ending in Ltd?"
 
 @pytest.fixture
 def llm():  # noqa: ANN201
-    with FakeLLM() as fake:
+    with FakeOpenAI(default="CANNOT_ANSWER") as fake:
         yield fake
 
 

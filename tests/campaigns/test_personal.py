@@ -1,10 +1,7 @@
 """Passages from the real document store, and an LLM paragraph from a fake OpenAI-compatible API."""
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -15,49 +12,17 @@ from handlers.campaigns.drain import Drainer
 from handlers.campaigns.personal import Personaliser, chat_from_settings, documents_finder
 from handlers.campaigns.render import Renderer
 from handlers.campaigns.transport import transport_from_settings
+from tests.fake_openai import FakeOpenAI
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "campaigns"
 PARAGRAPH = ("With a south-facing balcony and the rooftop pool a lift ride away, a two-bedroom home at "
              "Seaview Towers fits the sea view you asked about.")
 
 
-class FakeLLM:
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.status = 200
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body})
-                payload = {"choices": [{"message": {"role": "assistant", "content": PARAGRAPH}}]}
-                data = json.dumps(payload if fake.status == 200 else {"error": "overloaded"}).encode()
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-
 @pytest.fixture
-def llm() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+def llm() -> Iterator[tuple[FakeOpenAI, str]]:
+    with FakeOpenAI(default=PARAGRAPH) as fake:
+        yield fake, fake.base_url
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +66,8 @@ def test_an_email_carries_the_projects_best_passages_and_a_grounded_paragraph(co
     assert "balcony" in text or "rooftop pool" in text or "850,000" in text
 
     assert len(fake.requests) == 2  # one paragraph per lead
-    request = fake.requests[0]
-    assert request["path"] == "/v1/chat/completions" and request["body"]["model"] == "fake-model"
-    system, user = request["body"]["messages"]
+    assert fake.paths[0] == "/v1/chat/completions" and fake.requests[0]["model"] == "fake-model"
+    system, user = fake.requests[0]["messages"]
     assert "Use only the facts in the passages" in system["content"]
     assert "Buyer: Nora" in user["content"] and "Seaview Towers" in user["content"]
     assert "Passages:\n[1]" in user["content"]

@@ -1,7 +1,3 @@
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from handlers.documents.answer import NOT_FOUND_MARKER, answer_from_documents, render_document_answer
@@ -9,6 +5,7 @@ from handlers.documents.ingest import ingest_paths
 from handlers.documents.llm import LLMError, OpenAICompatibleChat
 from handlers.documents.retrieve import projects_named, retrieve
 from tests.documents.pdfgen import HILLSIDE_PAGES, make_pdf
+from tests.fake_openai import FakeOpenAI
 
 
 @pytest.fixture(scope="module")
@@ -89,47 +86,23 @@ def test_an_empty_store_answers_not_found(store):
     assert not answer.found and answer.citations == []
 
 
-class _FakeChat(BaseHTTPRequestHandler):
-    """An OpenAI-compatible /chat/completions endpoint with a scripted reply."""
-
-    reply = ""
-    requests: list[dict] = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(body)
-        if type(self).reply is None:
-            self.send_response(500)
-            self.end_headers()
-            return
-        payload = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
-                                                                    "content": type(self).reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+@pytest.fixture
+def fake_chat():
+    with FakeOpenAI() as fake:
+        yield fake
 
 
 @pytest.fixture
-def chat():
-    _FakeChat.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeChat)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield OpenAICompatibleChat(model="test-model", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
-                               api_key="sk-x")
-    server.shutdown()
+def chat(fake_chat):
+    return OpenAICompatibleChat(model="test-model", base_url=fake_chat.base_url, api_key="sk-x")
 
 
-def test_with_an_llm_the_answer_is_written_from_the_retrieved_passages_only(pdf_store, chat):
-    _FakeChat.reply = "Yes: the clubhouse has a gym [2]."
+def test_with_an_llm_the_answer_is_written_from_the_retrieved_passages_only(pdf_store, chat, fake_chat):
+    fake_chat.default = "Yes: the clubhouse has a gym [2]."
     answer = answer_from_documents("Does Oakwood Grove have a gym?", store=pdf_store, llm=chat, k=3)
     assert answer.found and answer.mode == "llm"
     assert answer.text == "Yes: the clubhouse has a gym [2]."
-    [request] = _FakeChat.requests
+    [request] = fake_chat.requests
     system, user = request["messages"]
     assert "only" in system["content"] and NOT_FOUND_MARKER in system["content"]
     assert "Does Oakwood Grove have a gym?" in user["content"]
@@ -139,14 +112,14 @@ def test_with_an_llm_the_answer_is_written_from_the_retrieved_passages_only(pdf_
     assert len(answer.citations) == 1
 
 
-def test_with_an_llm_a_question_outside_the_documents_is_said_to_be_so(pdf_store, chat):
-    _FakeChat.reply = NOT_FOUND_MARKER
+def test_with_an_llm_a_question_outside_the_documents_is_said_to_be_so(pdf_store, chat, fake_chat):
+    fake_chat.default = NOT_FOUND_MARKER
     answer = answer_from_documents("Does Seaview Court have a helipad?", store=pdf_store, llm=chat)
     assert not answer.found and answer.text == ""
     assert "couldn't find" in render_document_answer(answer)
 
 
-def test_an_llm_that_fails_raises_a_safe_error(pdf_store, chat):
-    _FakeChat.reply = None
+def test_an_llm_that_fails_raises_a_safe_error(pdf_store, chat, fake_chat):
+    fake_chat.status = 500
     with pytest.raises(LLMError, match="did not answer"):
         answer_from_documents("Does Oakwood Grove have a gym?", store=pdf_store, llm=chat)

@@ -2,62 +2,24 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.understanding import Understander
 from bot.understanding.llm import OpenAIJSON, action_schema, validate
 
+from tests.fake_openai import FakeOpenAI
 from tests.understanding.conftest import NOW, TZ
-
-
-class FakeOpenAI:
-    """Answers /v1/chat/completions with a queued JSON content; records each request body."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.replies: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                content = outer.replies.pop(0) if outer.replies else "{}"
-                payload = json.dumps({
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                }).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):  # noqa: ANN002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
 def fake_llm():
-    fake = FakeOpenAI()
-    yield fake
-    fake.close()
+    with FakeOpenAI(default="{}") as fake:
+        yield fake
 
 
 def _client(fake: FakeOpenAI) -> OpenAIJSON:
-    return OpenAIJSON(api_key="test", base_url=fake.url, model="test-model", timeout=5)
+    return OpenAIJSON(api_key="test", base_url=fake.base_url, model="test-model", timeout=5)
 
 
 def test_an_unsure_message_is_read_by_the_model_and_validated(fake_llm, session, book):
