@@ -210,7 +210,9 @@ class Plan(Base):
     """A proposed set of changes waiting for (or past) the agent's confirmation."""
 
     __tablename__ = "plans"
-    __table_args__ = (CheckConstraint(_in("status", PLAN_STATUSES), name="status"),)
+    # The worker looks for pending plans past their time every few seconds (bot/channels/slack/expiry.py).
+    __table_args__ = (CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+                      Index("ix_plans_status_expires_at", "status", "expires_at"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     conversation_key: Mapped[str] = mapped_column(String(200), index=True)

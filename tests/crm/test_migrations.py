@@ -17,7 +17,7 @@ def test_migrated_schema_equals_the_models(engine):
 
 
 def test_migrations_reach_head(engine):
-    assert migrate.current(engine) == "0002"
+    assert migrate.current(engine) == "0003"
 
 
 def test_schema_registry_describes_the_main_tables(session):
