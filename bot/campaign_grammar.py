@@ -28,6 +28,7 @@ from crm.models import Agent
 READING = ("list", "templates", "preview", "stats", "test")
 CHANGING = ("create", "schedule", "pause", "resume", "cancel")
 ALL = READING + CHANGING
+WORDY = ("name", "lead", "at", "cron", "sender")  # nargs="+": quotes optional
 FILTERS = ("status", "project", "unit-type", "source")
 WORDS = ("campaign", "campaigns")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
@@ -149,6 +150,14 @@ def joined(value: list[str] | str | None) -> str | None:
     return " ".join(value) if isinstance(value, list) else value
 
 
+def join_words(ns: argparse.Namespace) -> argparse.Namespace:
+    """Every option that may be given as several words (``WORDY``) as one string, in place."""
+    for key in WORDY:
+        if hasattr(ns, key):
+            setattr(ns, key, joined(getattr(ns, key)))
+    return ns
+
+
 def _chat_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = _ChatParser(prog="campaign", add_help=False)
     csub = parser.add_subparsers(dest="op", metavar="ACTION", required=True, parser_class=_ChatParser)
@@ -186,12 +195,9 @@ def parse_chat(text: str) -> CampaignRequest | None:
         return CampaignRequest(op="help", options={"action": tokens[0]})
     if tokens[0] not in actions:
         raise GrammarError(f"unknown campaign action {tokens[0]!r}\nUsage: {chat_usage()}")
-    ns = parser.parse_args(tokens)
+    ns = join_words(parser.parse_args(tokens))
     options = {k: v for k, v in vars(ns).items() if k not in ("op", "name")}
-    for key in ("lead", "at", "cron", "sender"):
-        if key in options:
-            options[key] = joined(options[key])
-    return CampaignRequest(op=ns.op, name=joined(getattr(ns, "name", None)), options=options)
+    return CampaignRequest(op=ns.op, name=getattr(ns, "name", None), options=options)
 
 
 def chat_usage(action: str | None = None) -> str:

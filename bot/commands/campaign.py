@@ -36,9 +36,7 @@ def register(sub) -> None:  # noqa: ANN001
 def _words_joined(fn):  # noqa: ANN001, ANN202
     """Names, leads, times and senders may be given as several words; the handlers see one string."""
     def run(args, ctx) -> int:  # noqa: ANN001
-        for key in ("name", "lead", "at", "cron", "sender"):
-            if hasattr(args, key):
-                setattr(args, key, grammar.joined(getattr(args, key)))
+        grammar.join_words(args)
         for key in ("template_file", "chart"):
             if getattr(args, key, None) is not None:
                 setattr(args, key, Path(getattr(args, key)))
