@@ -16,6 +16,7 @@ from crm.models import INTERACTION_KINDS, LEAD_STATUSES, Agent, Lead
 from handlers.actions.describe import parse_time
 from handlers.actions.errors import InvalidAction, LeadNotFound, UnknownKind, UnknownStatus
 from handlers.actions.scope import ensure_may_act
+from handlers.campaigns.changes import OPS as CAMPAIGN_OPS
 
 PLAN_ACTION_TYPES = ("update_status", "log_interaction", "schedule_follow_up", "opt_out", "campaign")
 # Actions about something other than one lead (no ``lead_id``): checked by their own handler.
@@ -82,9 +83,7 @@ def prepare_action(session: Session, action: Mapping[str, Any], *, actor: Agent,
 
 def _campaign_action(action: Mapping[str, Any]) -> dict[str, Any]:
     """A campaign change, already checked by ``handlers.campaigns.changes.preview``."""
-    from handlers.campaigns.changes import OPS
-
-    if action.get("op") not in OPS:
+    if action.get("op") not in CAMPAIGN_OPS:
         raise InvalidAction(reason="unknown_type", field="op")
     if not str(action.get("campaign") or "").strip():
         raise InvalidAction(reason="missing", field="campaign")
